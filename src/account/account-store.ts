@@ -1,0 +1,111 @@
+import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "./types";
+
+interface KeyRow extends Record<string, SqlStorageValue> {
+  id: string;
+  digest: string;
+  scopes: string;
+  name: string | null;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface KeyPatch {
+  scopes?: Scope[];
+  name?: string | null;
+  expires_at?: number | null;
+}
+
+/**
+ * The authoritative account row and its keys. KV holds a copy for the edge's fast lookup; this
+ * is what admission checks, so revocation and disabling take effect on the next request.
+ */
+export class AccountStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  account(): AccountRecord | null {
+    const row = this.sql
+      .exec<{ id: string; tier: string; status: string; created_at: number }>(
+        "SELECT id, tier, status, created_at FROM account LIMIT 1",
+      )
+      .toArray()[0];
+    return row === undefined ? null : { ...row, status: row.status as AccountStatus };
+  }
+
+  createAccount(account: AccountRecord): void {
+    this.sql.exec(
+      "INSERT INTO account (id, tier, status, created_at) VALUES (?, ?, ?, ?)",
+      account.id,
+      account.tier,
+      account.status,
+      account.created_at,
+    );
+  }
+
+  updateAccount(patch: { tier?: string; status?: AccountStatus }): void {
+    if (patch.tier !== undefined) this.sql.exec("UPDATE account SET tier = ?", patch.tier);
+    if (patch.status !== undefined) this.sql.exec("UPDATE account SET status = ?", patch.status);
+  }
+
+  private toKey(row: KeyRow, accountId: string): KeyRecord {
+    return {
+      id: row.id,
+      account_id: accountId,
+      digest: row.digest,
+      scopes: JSON.parse(row.scopes) as Scope[],
+      name: row.name,
+      created_at: row.created_at,
+      expires_at: row.expires_at,
+      revoked_at: row.revoked_at,
+    };
+  }
+
+  key(id: string, accountId: string): KeyRecord | null {
+    const row = this.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0];
+    return row === undefined ? null : this.toKey(row, accountId);
+  }
+
+  keys(accountId: string): KeyRecord[] {
+    return this.sql
+      .exec<KeyRow>("SELECT * FROM api_keys ORDER BY created_at, id")
+      .toArray()
+      .map((row) => this.toKey(row, accountId));
+  }
+
+  insertKey(key: KeyRecord): void {
+    this.sql.exec(
+      `INSERT INTO api_keys (id, digest, scopes, name, created_at, expires_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      key.id,
+      key.digest,
+      JSON.stringify(key.scopes),
+      key.name,
+      key.created_at,
+      key.expires_at,
+      key.revoked_at,
+    );
+  }
+
+  updateKey(id: string, patch: KeyPatch): void {
+    if (patch.scopes !== undefined) {
+      this.sql.exec(
+        "UPDATE api_keys SET scopes = ? WHERE id = ?",
+        JSON.stringify(patch.scopes),
+        id,
+      );
+    }
+    if (patch.name !== undefined)
+      this.sql.exec("UPDATE api_keys SET name = ? WHERE id = ?", patch.name, id);
+    if (patch.expires_at !== undefined) {
+      this.sql.exec("UPDATE api_keys SET expires_at = ? WHERE id = ?", patch.expires_at, id);
+    }
+  }
+
+  revokeKey(id: string, now: number): void {
+    this.sql.exec(
+      "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+      now,
+      id,
+    );
+  }
+}

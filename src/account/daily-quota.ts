@@ -1,0 +1,41 @@
+/** Successful submission creates per account per UTC day. */
+const DAY_MS = 86_400_000;
+
+export function utcDay(now: number): string {
+  return new Date(now).toISOString().slice(0, 10);
+}
+
+/** Seconds from `now` to the next 00:00 UTC, at least 1. */
+export function secondsToUtcMidnight(now: number): number {
+  const nextMidnight = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
+  return Math.max(1, Math.ceil((nextMidnight - now) / 1000));
+}
+
+export class DailyQuota {
+  constructor(private readonly sql: SqlStorage) {}
+
+  used(day: string): number {
+    const row = this.sql
+      .exec<{ used: number }>("SELECT used FROM daily_usage WHERE day = ?", day)
+      .toArray()[0];
+    return row?.used ?? 0;
+  }
+
+  charge(day: string): void {
+    this.sql.exec(
+      `INSERT INTO daily_usage (day, used) VALUES (?, 1)
+       ON CONFLICT (day) DO UPDATE SET used = used + 1`,
+      day,
+    );
+  }
+
+  /** Gives back a unit charged to `day` (never below zero). */
+  refund(day: string): void {
+    this.sql.exec("UPDATE daily_usage SET used = max(0, used - 1) WHERE day = ?", day);
+  }
+
+  /** Keeps only today and yesterday; older days can no longer be refunded into. */
+  prune(now: number): void {
+    this.sql.exec("DELETE FROM daily_usage WHERE day < ?", utcDay(now - DAY_MS));
+  }
+}

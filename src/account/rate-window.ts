@@ -1,0 +1,72 @@
+/**
+ * An exact rolling 60 s window: the admission times of the last minute, oldest first. A request
+ * at `now` counts every admission with `at > now - WINDOW_MS`. Kept in memory for speed and
+ * written through to SQLite so a restarted object forgets nothing.
+ */
+export const WINDOW_MS = 60_000;
+
+export class RateWindow {
+  private readonly admitted: number[];
+
+  constructor(
+    private readonly sql: SqlStorage,
+    now: number,
+  ) {
+    sql.exec("DELETE FROM rate_events WHERE at <= ?", now - WINDOW_MS);
+    this.admitted = sql
+      .exec<{ at: number }>("SELECT at FROM rate_events ORDER BY at")
+      .toArray()
+      .map((row) => row.at);
+  }
+
+  private evict(now: number): void {
+    let expired = 0;
+    while (
+      expired < this.admitted.length &&
+      (this.admitted[expired] as number) <= now - WINDOW_MS
+    ) {
+      expired++;
+    }
+    if (expired > 0) this.admitted.splice(0, expired);
+  }
+
+  /** Admissions counted in the window at `now`. */
+  used(now: number): number {
+    this.evict(now);
+    return this.admitted.length;
+  }
+
+  /**
+   * Seconds until the oldest counted admission leaves the window (0 when none is counted):
+   * after waiting that long, one more request fits.
+   */
+  resetSeconds(now: number): number {
+    this.evict(now);
+    const oldest = this.admitted[0];
+    return oldest === undefined ? 0 : Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
+  }
+
+  /** Time until `count` admissions have left the window, for a caller over the limit. */
+  secondsUntilFree(now: number, limit: number): number {
+    this.evict(now);
+    const mustLeave = this.admitted.length - limit;
+    const boundary = this.admitted[Math.max(0, mustLeave)];
+    if (boundary === undefined) return 1;
+    return Math.max(1, Math.ceil((boundary + WINDOW_MS - now) / 1000));
+  }
+
+  record(now: number): void {
+    // Clock steps backwards (a test or a migrated object) must not break the ordering.
+    const last = this.admitted[this.admitted.length - 1];
+    const at = last !== undefined && last > now ? last : now;
+    this.admitted.push(at);
+    this.sql.exec("INSERT INTO rate_events (at) VALUES (?)", at);
+    this.sql.exec("DELETE FROM rate_events WHERE at <= ?", now - WINDOW_MS);
+  }
+
+  /** The earliest time something in the window expires, for the alarm. */
+  nextExpiry(): number | null {
+    const oldest = this.admitted[0];
+    return oldest === undefined ? null : oldest + WINDOW_MS;
+  }
+}

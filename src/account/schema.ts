@@ -1,0 +1,53 @@
+/**
+ * The account Durable Object's SQLite schema, versioned. Each migration runs once, in order, in
+ * the constructor (inside blockConcurrencyWhile). The layout is described in storage-schema.md.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE account (
+     id TEXT PRIMARY KEY,
+     tier TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE api_keys (
+     id TEXT PRIMARY KEY,
+     digest TEXT NOT NULL UNIQUE,
+     scopes TEXT NOT NULL,
+     name TEXT,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     revoked_at INTEGER
+   );
+   CREATE TABLE rate_events (at INTEGER NOT NULL);
+   CREATE INDEX rate_events_at ON rate_events (at);
+   CREATE TABLE slots (
+     id TEXT PRIMARY KEY,
+     submission_id TEXT UNIQUE,
+     request_id TEXT NOT NULL,
+     taken_at INTEGER NOT NULL,
+     deadline INTEGER NOT NULL
+   );
+   CREATE TABLE daily_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL);
+   CREATE TABLE idempotency (
+     key TEXT PRIMARY KEY,
+     fingerprint TEXT NOT NULL,
+     claim_id TEXT NOT NULL,
+     state TEXT NOT NULL,
+     lock_expires_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     status INTEGER,
+     headers TEXT,
+     body BLOB
+   );`,
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+  let version = row?.version ?? 0;
+  if (row === undefined) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
+  for (; version < MIGRATIONS.length; version++) {
+    sql.exec(MIGRATIONS[version] as string);
+    sql.exec("UPDATE schema_version SET version = ?", version + 1);
+  }
+}

@@ -1,0 +1,177 @@
+import { Hono } from "hono";
+import { accountStub } from "../account/account-client";
+import type { KeyPatch } from "../account/account-store";
+import type { KeyRecord } from "../account/types";
+import type { Clock } from "../clock";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors/gateway-error";
+import { KeyDirectory } from "../keys/key-directory";
+import { digestApiKey, generateApiKey, generateKeyId } from "../keys/key-format";
+import { adminAuth } from "./admin-auth";
+import * as input from "./admin-input";
+import { accountView, issuedKeyView, keyView } from "./admin-views";
+
+/** When rotating without `grace_seconds`, the old key keeps working this long. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 3600;
+
+function notFound(what: string): GatewayError {
+  return new GatewayError("not_found", { message: `No such ${what}.` });
+}
+
+/**
+ * The admin API of contract section 4. The account's Durable Object is written first (it is the
+ * authority); then the KV copy the edge reads is refreshed before answering.
+ */
+export function adminRoutes(clock: Clock) {
+  const admin = new Hono<AppEnv>();
+  admin.use("*", adminAuth());
+
+  admin.post("/accounts", async (c) => {
+    const body = await input.readJsonObject(c.req.raw);
+    input.rejectUnknown(body, ["id", "tier", "status"]);
+    const id = input.accountId(body.id);
+    const tier = input.tier(body.tier ?? "free", c.var.config.policy);
+    const status = input.status(body.status ?? "active");
+    const created = await accountStub(c.env, id).createAccount({ id, tier, status });
+    if (!created.ok) {
+      throw new GatewayError("duplicate_resource", { message: `Account ${id} already exists.` });
+    }
+    return c.json(accountView(created.account), 201);
+  });
+
+  admin.get("/accounts/:id", async (c) => {
+    const id = c.req.param("id");
+    const found = input.isAccountId(id) ? await accountStub(c.env, id).getAccount() : null;
+    if (found === null) throw notFound("account");
+    return c.json(accountView(found.account, found.usage));
+  });
+
+  admin.patch("/accounts/:id", async (c) => {
+    const id = c.req.param("id");
+    const body = await input.readJsonObject(c.req.raw);
+    input.rejectUnknown(body, ["tier", "status"]);
+    const patch = {
+      ...(body.tier === undefined ? {} : { tier: input.tier(body.tier, c.var.config.policy) }),
+      ...(body.status === undefined ? {} : { status: input.status(body.status) }),
+    };
+    const updated = input.isAccountId(id)
+      ? await accountStub(c.env, id).updateAccount(patch)
+      : null;
+    if (updated === null) throw notFound("account");
+    const directory = new KeyDirectory(c.env.KEYS);
+    await Promise.all(updated.keys.map((key) => directory.publish(key, updated.account)));
+    return c.json(accountView(updated.account));
+  });
+
+  admin.post("/accounts/:account/submissions/:submission/release", async (c) => {
+    const accountId = c.req.param("account");
+    if (!input.isAccountId(accountId)) throw notFound("account");
+    const stub = accountStub(c.env, accountId);
+    if ((await stub.getAccount()) === null) throw notFound("account");
+    const released = await stub.releaseSubmission(c.req.param("submission"));
+    return c.json({ released });
+  });
+
+  admin.post("/keys", async (c) => {
+    const body = await input.readJsonObject(c.req.raw);
+    input.rejectUnknown(body, ["account_id", "scopes", "name", "expires_at"]);
+    const accountId = input.accountId(body.account_id, "account_id");
+    const plaintext = generateApiKey(c.var.config.policy.key_prefix);
+    const key: KeyRecord = {
+      id: generateKeyId(),
+      account_id: accountId,
+      digest: await digestApiKey(plaintext),
+      scopes: input.scopes(body.scopes),
+      name: body.name === undefined ? null : input.name(body.name),
+      created_at: clock.now(),
+      expires_at:
+        body.expires_at === undefined ? null : input.timestamp(body.expires_at, "expires_at"),
+      revoked_at: null,
+    };
+    const created = await accountStub(c.env, accountId).createKey(key);
+    if (created === null) throw notFound("account");
+    await new KeyDirectory(c.env.KEYS).publish(created.key, created.account);
+    return c.json(issuedKeyView(created.key, plaintext), 201);
+  });
+
+  admin.get("/keys", async (c) => {
+    const accountId = c.req.query("account_id");
+    if (!input.isAccountId(accountId)) {
+      throw new GatewayError("invalid_parameter", {
+        message: "account_id must be 1 to 64 characters of [A-Za-z0-9_-].",
+        details: { field: "account_id" },
+      });
+    }
+    const keys = await accountStub(c.env, accountId).listKeys();
+    if (keys === null) throw notFound("account");
+    return c.json({ data: keys.map(keyView) });
+  });
+
+  /** Finds the account a key id belongs to, through the KV index. */
+  async function locate(c: { env: AppEnv["Bindings"] }, keyId: string) {
+    const located = await new KeyDirectory(c.env.KEYS).locate(keyId);
+    if (located === null) throw notFound("key");
+    return accountStub(c.env, located.account_id);
+  }
+
+  admin.get("/keys/:id", async (c) => {
+    const key = await (await locate(c, c.req.param("id"))).getKey(c.req.param("id"));
+    if (key === null) throw notFound("key");
+    return c.json(keyView(key));
+  });
+
+  admin.patch("/keys/:id", async (c) => {
+    const body = await input.readJsonObject(c.req.raw);
+    input.rejectUnknown(body, ["scopes", "name", "expires_at"]);
+    const patch: KeyPatch = {
+      ...(body.scopes === undefined ? {} : { scopes: input.scopes(body.scopes) }),
+      ...(body.name === undefined ? {} : { name: input.name(body.name) }),
+      ...(body.expires_at === undefined
+        ? {}
+        : { expires_at: input.timestamp(body.expires_at, "expires_at") }),
+    };
+    const updated = await (await locate(c, c.req.param("id"))).updateKey(c.req.param("id"), patch);
+    if (updated === null) throw notFound("key");
+    await new KeyDirectory(c.env.KEYS).publish(updated.key, updated.account);
+    return c.json(keyView(updated.key));
+  });
+
+  admin.delete("/keys/:id", async (c) => {
+    const stub = await locate(c, c.req.param("id"));
+    const revoked = await stub.revokeKey(c.req.param("id"));
+    if (revoked === null) throw notFound("key");
+    const account = await stub.getAccount();
+    if (account !== null) await new KeyDirectory(c.env.KEYS).publish(revoked, account.account);
+    return c.json({
+      id: revoked.id,
+      revoked_at: new Date(revoked.revoked_at ?? clock.now()).toISOString(),
+    });
+  });
+
+  admin.post("/keys/:id/rotate", async (c) => {
+    const body = await input.readJsonObject(c.req.raw);
+    input.rejectUnknown(body, ["grace_seconds"]);
+    const grace =
+      body.grace_seconds === undefined
+        ? DEFAULT_ROTATION_GRACE_SECONDS
+        : input.graceSeconds(body.grace_seconds);
+    const plaintext = generateApiKey(c.var.config.policy.key_prefix);
+    const rotated = await (await locate(c, c.req.param("id"))).rotateKey(
+      c.req.param("id"),
+      { id: generateKeyId(), digest: await digestApiKey(plaintext), created_at: clock.now() },
+      grace,
+    );
+    if (rotated === null) throw notFound("key");
+    const directory = new KeyDirectory(c.env.KEYS);
+    await Promise.all([
+      directory.publish(rotated.old, rotated.account),
+      directory.publish(rotated.key, rotated.account),
+    ]);
+    return c.json(issuedKeyView(rotated.key, plaintext), 201);
+  });
+
+  admin.all("*", () => {
+    throw notFound("admin resource");
+  });
+  return admin;
+}

@@ -1,0 +1,145 @@
+/**
+ * Tier and route policy (contract section 6). Defaults live here; GATEWAY_POLICY (JSON) replaces
+ * them. Parsing is strict: an unknown field or a bad value is an error that names the field,
+ * never a silent default.
+ */
+
+export interface TierPolicy {
+  /** Requests admitted in any rolling 60 s, per account. */
+  per_minute: number;
+  /** API submissions in flight, per account. */
+  in_flight: number;
+  /** Successful submission creates per UTC day, per account. */
+  per_day: number;
+  max_num_generations: number;
+  max_num_genes: number;
+  /** A held in-flight slot is freed after this long even if nobody reports the run finished. */
+  max_submission_seconds: number;
+}
+
+export interface Policy {
+  tiers: Record<string, TierPolicy>;
+  /** Body limit of `POST /v1/submissions`, bytes. */
+  submission_body_limit_bytes: number;
+  /** Body limit of every other proxied route, bytes. */
+  default_body_limit_bytes: number;
+  /** The `<prefix>` of every API key this deployment issues and accepts. */
+  key_prefix: string;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  tiers: {
+    free: {
+      per_minute: 60,
+      in_flight: 5,
+      per_day: 100,
+      max_num_generations: 1000,
+      max_num_genes: 256,
+      max_submission_seconds: 3600,
+    },
+    pro: {
+      per_minute: 600,
+      in_flight: 20,
+      per_day: 5000,
+      max_num_generations: 20000,
+      max_num_genes: 4096,
+      max_submission_seconds: 86400,
+    },
+  },
+  submission_body_limit_bytes: 64 * 1024,
+  default_body_limit_bytes: 1024 * 1024,
+  key_prefix: "gk",
+};
+
+const TIER_FIELDS: readonly (keyof TierPolicy)[] = [
+  "per_minute",
+  "in_flight",
+  "per_day",
+  "max_num_generations",
+  "max_num_genes",
+  "max_submission_seconds",
+];
+
+const TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+const KEY_PREFIX = /^[a-z][a-z0-9]{0,15}$/;
+/** Bodies are buffered for validation and fingerprints; 8 MiB keeps an isolate safe. */
+const MAX_BODY_LIMIT = 8 * 1024 * 1024;
+
+export class PolicyError extends Error {
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+    this.name = "PolicyError";
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function positiveInteger(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new PolicyError(field, `must be an integer from 1 to ${max}`);
+  }
+  return value;
+}
+
+function rejectUnknownFields(value: Record<string, unknown>, known: readonly string[], at: string) {
+  for (const name of Object.keys(value)) {
+    if (!known.includes(name)) throw new PolicyError(`${at}.${name}`, "is not a known field");
+  }
+}
+
+function parseTier(value: unknown, field: string, base: TierPolicy | undefined): TierPolicy {
+  if (!isRecord(value)) throw new PolicyError(field, "must be an object");
+  rejectUnknownFields(value, TIER_FIELDS, field);
+  const tier = { ...base } as Partial<TierPolicy>;
+  for (const name of TIER_FIELDS) {
+    if (value[name] !== undefined) tier[name] = positiveInteger(value[name], `${field}.${name}`);
+    else if (base === undefined) throw new PolicyError(`${field}.${name}`, "is required");
+  }
+  return tier as TierPolicy;
+}
+
+/**
+ * Parses GATEWAY_POLICY. Known tiers may be partially overridden; a new tier must give every
+ * field. Top-level fields not given keep their defaults.
+ */
+export function parsePolicy(raw: string | undefined, field = "GATEWAY_POLICY"): Policy {
+  if (raw === undefined || raw.trim() === "") return DEFAULT_POLICY;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new PolicyError(field, "is not valid JSON");
+  }
+  if (!isRecord(value)) throw new PolicyError(field, "must be a JSON object");
+  rejectUnknownFields(
+    value,
+    ["tiers", "submission_body_limit_bytes", "default_body_limit_bytes", "key_prefix"],
+    field,
+  );
+  const policy: Policy = { ...DEFAULT_POLICY, tiers: { ...DEFAULT_POLICY.tiers } };
+  if (value.tiers !== undefined) {
+    if (!isRecord(value.tiers)) throw new PolicyError(`${field}.tiers`, "must be an object");
+    for (const [name, tier] of Object.entries(value.tiers)) {
+      const at = `${field}.tiers.${name}`;
+      if (!TIER_NAME.test(name)) throw new PolicyError(at, "tier names are [a-z][a-z0-9_-]*");
+      policy.tiers[name] = parseTier(tier, at, DEFAULT_POLICY.tiers[name]);
+    }
+  }
+  for (const name of ["submission_body_limit_bytes", "default_body_limit_bytes"] as const) {
+    if (value[name] !== undefined) {
+      policy[name] = positiveInteger(value[name], `${field}.${name}`, MAX_BODY_LIMIT);
+    }
+  }
+  if (value.key_prefix !== undefined) {
+    if (typeof value.key_prefix !== "string" || !KEY_PREFIX.test(value.key_prefix)) {
+      throw new PolicyError(`${field}.key_prefix`, "must match [a-z][a-z0-9]{0,15}");
+    }
+    policy.key_prefix = value.key_prefix;
+  }
+  return policy;
+}

@@ -1,0 +1,97 @@
+import { createMiddleware } from "hono/factory";
+import { accountStub } from "../account/account-client";
+import { FallbackLimiter } from "../account/fallback-limiter";
+import { type LimitsCache, tierPolicyOf } from "../account/ratelimit-headers";
+import type { AdmissionResult, Rejection } from "../account/types";
+import type { Clock } from "../clock";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors/gateway-error";
+import { replayResponse } from "../proxy/replay";
+
+function toError(rejection: Rejection): GatewayError {
+  return new GatewayError(rejection.code, {
+    ...(rejection.message === undefined ? {} : { message: rejection.message }),
+    details: rejection.details,
+    ...(rejection.retryAfter === undefined ? {} : { retryAfter: rejection.retryAfter }),
+  });
+}
+
+function limiterUnavailable(reason: string): GatewayError {
+  return new GatewayError("service_unavailable", {
+    message: "The service is temporarily unavailable.",
+    details: { reason: "limiter_unavailable" },
+    retryAfter: 1,
+    internalReason: reason,
+  });
+}
+
+/**
+ * Step 5: one call to the account's Durable Object decides everything stateful at once. When the
+ * object cannot be reached, requests that create, carry an Idempotency-Key or need a slot fail
+ * closed; plain reads pass on an isolate-local limiter, and the log line says so.
+ */
+export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new FallbackLimiter()) {
+  return createMiddleware<AppEnv>(async function admitMiddleware(c, next) {
+    const { identity, route, idempotency, log } = c.var;
+    const isCreate = route.kind === "create_submission";
+    let result: AdmissionResult;
+    try {
+      result = await accountStub(c.env, identity.accountId).admit({
+        keyId: identity.keyId,
+        keyDigest: identity.keyDigest,
+        requiredScope: route.scope,
+        isCreate,
+        idempotency,
+        requestId: c.var.requestId,
+      });
+    } catch (err) {
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      const plainRead = (c.req.method === "GET" || c.req.method === "HEAD") && idempotency === null;
+      if (!plainRead) throw limiterUnavailable(reason);
+      const tier = tierPolicyOf(c.var.config.policy, identity.tier);
+      if (!fallback.tryAdmit(identity.accountId, tier.per_minute, clock.now())) {
+        throw new GatewayError("rate_limited", {
+          details: { limit: tier.per_minute, window_s: 60 },
+          retryAfter: 60,
+          internalReason: `fallback limiter; ${reason}`,
+        });
+      }
+      log.decision = "fail_open";
+      log.reason = reason;
+      console.warn(
+        JSON.stringify({
+          request_id: c.var.requestId,
+          event: "limiter_fail_open",
+          account_id: identity.accountId,
+        }),
+      );
+      c.set("ticket", null);
+      await next();
+      return;
+    }
+
+    if (result.limits !== null) {
+      c.set("limits", result.limits);
+      limitsCache.remember(identity.accountId, result.limits, clock.now());
+    }
+    if (result.outcome === "rejected") {
+      if (
+        result.rejection.code === "invalid_credentials" ||
+        result.rejection.code === "account_disabled"
+      ) {
+        // No longer authenticated: the answer carries no rate-limit state.
+        c.set("limits", null);
+      }
+      throw toError(result.rejection);
+    }
+    if (result.outcome === "replay") {
+      log.decision = "replayed";
+      c.res = replayResponse(result.response);
+      return;
+    }
+    c.set("identity", { ...identity, scopes: result.scopes, tier: result.tier });
+    c.set("ticket", result.ticket);
+    log.decision = "admitted";
+    await next();
+  });
+}

@@ -1,0 +1,56 @@
+import { createMiddleware } from "hono/factory";
+import type { Clock } from "../clock";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors/gateway-error";
+import { KeyDirectory } from "../keys/key-directory";
+import { digestApiKey, isWellFormedApiKey } from "../keys/key-format";
+
+/** Longest Authorization value worth looking at; anything longer is not one of our keys. */
+const MAX_AUTHORIZATION_LENGTH = 256;
+
+/**
+ * Step 2 of the contract's order: the bearer key. Format and checksum are checked first, with
+ * no I/O at all; then one KV read by digest. Unknown, revoked, expired and malformed keys get
+ * the same answer so nothing leaks. The account's Durable Object re-checks on admission.
+ */
+export function authenticate(clock: Clock) {
+  return createMiddleware<AppEnv>(async function authenticateMiddleware(c, next) {
+    const header = c.req.header("Authorization");
+    if (header === undefined || header.trim() === "") {
+      throw new GatewayError("missing_credentials");
+    }
+    const value = header.trim();
+    const space = value.indexOf(" ");
+    const scheme = space === -1 ? value : value.slice(0, space);
+    if (scheme.toLowerCase() !== "bearer") {
+      throw new GatewayError("invalid_credentials", { internalReason: "scheme" });
+    }
+    const token = space === -1 ? "" : value.slice(space + 1).trim();
+    if (token === "") throw new GatewayError("missing_credentials");
+    const prefix = c.var.config.policy.key_prefix;
+    if (token.length > MAX_AUTHORIZATION_LENGTH || !isWellFormedApiKey(token, prefix)) {
+      throw new GatewayError("invalid_credentials", { internalReason: "malformed" });
+    }
+    const digest = await digestApiKey(token);
+    const entry = await new KeyDirectory(c.env.KEYS).lookup(digest);
+    if (entry === null) {
+      throw new GatewayError("invalid_credentials", { internalReason: "unknown" });
+    }
+    c.var.log.accountId = entry.account_id;
+    c.var.log.keyId = entry.key_id;
+    if (entry.expires_at !== null && entry.expires_at <= clock.now()) {
+      throw new GatewayError("invalid_credentials", { internalReason: "expired" });
+    }
+    if (entry.account_status !== "active") {
+      throw new GatewayError("account_disabled");
+    }
+    c.set("identity", {
+      accountId: entry.account_id,
+      keyId: entry.key_id,
+      keyDigest: digest,
+      scopes: entry.scopes,
+      tier: entry.tier,
+    });
+    await next();
+  });
+}

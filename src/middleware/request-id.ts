@@ -1,0 +1,19 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Keeps a well-formed incoming X-Request-Id (1–128 of `[A-Za-z0-9._:-]`), makes one otherwise,
+ * and puts it on every response, whatever produced it.
+ */
+export function requestId(headerName = "X-Request-Id") {
+  return createMiddleware<AppEnv>(async function requestIdMiddleware(c, next) {
+    const incoming = c.req.header(headerName);
+    const id =
+      incoming !== undefined && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set(headerName, id);
+  });
+}

@@ -1,0 +1,25 @@
+import { createMiddleware } from "hono/factory";
+import { configFor } from "../config/config";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors/gateway-error";
+import { matchRoute } from "../routes/route-table";
+
+/** Typed config (parsed once per environment) and the route-table match, for every request. */
+export function resolveRequest() {
+  return createMiddleware<AppEnv>(async function resolveRequestMiddleware(c, next) {
+    c.set("config", configFor(c.env));
+    c.set("route", matchRoute(c.req.method, new URL(c.req.url).pathname));
+    await next();
+  });
+}
+
+/** Any `/_gateway` path (in any spelling) that no gateway route answered: never proxied. */
+export function gatewayPathNotFound() {
+  return createMiddleware<AppEnv>(async function gatewayPathNotFoundMiddleware(c, next) {
+    if (c.var.route.gatewayOwned) {
+      c.var.log.decision = "gateway";
+      throw new GatewayError("not_found", { message: "No such gateway endpoint." });
+    }
+    await next();
+  });
+}

@@ -1,0 +1,68 @@
+import { createMiddleware } from "hono/factory";
+import type { TierPolicy } from "../config/policy";
+import type { AppEnv } from "../env";
+import { GatewayError } from "../errors/gateway-error";
+import { fingerprintRequest } from "../idempotency/fingerprint";
+import { parseIdempotencyKey } from "../idempotency/idempotency-key";
+import { bodyTooLarge, declaredLengthExceeds, readBodyWithLimit } from "../validation/body-reader";
+import { validateListQuery } from "../validation/list-query";
+import { validateSubmissionBody } from "../validation/submission-body";
+
+const IDEMPOTENT_METHODS = new Set(["POST", "PATCH", "DELETE"]);
+
+/**
+ * Step 4: everything decidable from the request itself — query parameters, the body (read with
+ * its limit), tier caps and the Idempotency-Key — before any Durable Object is touched.
+ */
+export function validateRequest() {
+  return createMiddleware<AppEnv>(async function validateRequestMiddleware(c, next) {
+    const { route, config, identity } = c.var;
+    const request = c.req.raw;
+    const url = new URL(request.url);
+    if (route.kind === "list_submissions") validateListQuery(url);
+
+    const idempotencyHeader = IDEMPOTENT_METHODS.has(request.method)
+      ? parseIdempotencyKey(request.headers.get("Idempotency-Key"))
+      : ({ kind: "absent" } as const);
+    if (idempotencyHeader.kind === "invalid") {
+      throw new GatewayError("invalid_parameter", {
+        message: "Idempotency-Key must be 1 to 255 printable ASCII characters.",
+        details: { field: "Idempotency-Key" },
+      });
+    }
+
+    const isCreate = route.kind === "create_submission";
+    const limit = isCreate
+      ? config.policy.submission_body_limit_bytes
+      : config.policy.default_body_limit_bytes;
+    // Bodies are buffered only where they must be read: validation and fingerprints.
+    const mustBuffer = isCreate || idempotencyHeader.kind === "valid";
+    let body: Uint8Array | null = null;
+    if (mustBuffer) {
+      body = await readBodyWithLimit(request, limit);
+    } else if (request.body !== null && declaredLengthExceeds(request, limit)) {
+      throw bodyTooLarge(limit);
+    }
+    c.set("body", body);
+
+    if (isCreate) {
+      const tier =
+        config.policy.tiers[identity.tier] ?? (Object.values(config.policy.tiers)[0] as TierPolicy);
+      validateSubmissionBody(body ?? new Uint8Array(0), identity.tier, tier);
+    }
+
+    c.set("idempotency", null);
+    if (idempotencyHeader.kind === "valid") {
+      c.set("idempotency", {
+        key: idempotencyHeader.key,
+        fingerprint: await fingerprintRequest({
+          method: request.method,
+          pathWithQuery: `${route.path}${url.search}`,
+          body: body ?? new Uint8Array(0),
+          contentType: request.headers.get("Content-Type"),
+        }),
+      });
+    }
+    await next();
+  });
+}

@@ -1,0 +1,108 @@
+import type { OriginOutcome, StoredResponse } from "../account/types";
+import type { RouteKind } from "../routes/route-table";
+
+/** Answers that mean "not processed, retry": they free the Idempotency-Key instead of storing. */
+export const NOT_PROCESSED_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 502, 503, 504]);
+
+/**
+ * Largest origin answer kept for idempotent replay. Submission answers are small JSON; a larger
+ * answer is passed to the client but not stored, and the key is freed (logged), because a
+ * truncated replay would not be the same answer.
+ */
+export const MAX_STORED_BODY_BYTES = 1024 * 1024;
+
+/** Statuses of a submission that mean its run is over, so its in-flight slot frees. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+  "completed",
+]);
+
+/** Headers that describe this exchange rather than the answer, so are not replayed. */
+const NOT_STORED_HEADERS = new Set([
+  "x-request-id",
+  "ratelimit",
+  "ratelimit-policy",
+  "date",
+  "set-cookie",
+  "retry-after",
+]);
+
+export function storableHeaders(headers: Headers): Record<string, string> {
+  return Object.fromEntries(
+    [...headers].filter(([name]) => !NOT_STORED_HEADERS.has(name.toLowerCase())),
+  );
+}
+
+/** Reads a stream to the end, keeping at most `limit` bytes; null when it was longer. */
+export async function collect(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | null> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let overflow = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    // Keep draining past the limit: the client's branch of the tee still needs the bytes.
+    if (total > limit) overflow = true;
+    else chunks.push(value);
+  }
+  if (overflow) return null;
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+function jsonField(body: Uint8Array | null, field: string): string | null {
+  if (body === null) return null;
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(body));
+    if (typeof value !== "object" || value === null) return null;
+    const found = (value as Record<string, unknown>)[field];
+    return typeof found === "string" ? found : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What completion needs from a 2xx/3xx/4xx origin answer, once its body has been read. */
+export function describeAnswer(input: {
+  status: number;
+  headers: Headers;
+  body: Uint8Array | null;
+  storeForReplay: boolean;
+}): OriginOutcome {
+  const created = input.status >= 200 && input.status < 300;
+  const storable: StoredResponse | null =
+    input.storeForReplay && input.body !== null && !NOT_PROCESSED_STATUSES.has(input.status)
+      ? { status: input.status, headers: storableHeaders(input.headers), body: input.body }
+      : null;
+  return {
+    kind: "answered",
+    status: input.status,
+    submissionId: created ? jsonField(input.body, "id") : null,
+    storable,
+  };
+}
+
+/** Whether a 2xx answer on this route shows the submission's run is over. */
+export function finishesSubmission(
+  kind: RouteKind,
+  status: number,
+  body: Uint8Array | null,
+): boolean {
+  if (status < 200 || status >= 300) return false;
+  if (kind === "cancel_submission") return true;
+  if (kind !== "get_submission") return false;
+  const state = jsonField(body, "status");
+  return state !== null && TERMINAL_STATUSES.has(state);
+}

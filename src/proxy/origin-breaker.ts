@@ -1,0 +1,61 @@
+/**
+ * Sheds proxied traffic at the edge while the origin has asked for a pause (a 503 with
+ * Retry-After), then lets exactly one probe through. State is per isolate: each edge location
+ * learns from the answers it sees.
+ */
+export type BreakerDecision =
+  | { action: "pass"; probe: boolean }
+  | { action: "shed"; retryAfterSeconds: number };
+
+export class OriginBreaker {
+  private openUntil = 0;
+  private probeStartedAt: number | null = null;
+
+  constructor(private readonly probeTimeoutMs: number) {}
+
+  decide(now: number): BreakerDecision {
+    if (this.openUntil === 0) return { action: "pass", probe: false };
+    if (now < this.openUntil) {
+      return { action: "shed", retryAfterSeconds: Math.ceil((this.openUntil - now) / 1000) };
+    }
+    // Past the pause: one probe at a time; a probe that never returns is replaced after the
+    // origin timeout.
+    if (this.probeStartedAt !== null && now - this.probeStartedAt < this.probeTimeoutMs) {
+      return { action: "shed", retryAfterSeconds: 1 };
+    }
+    this.probeStartedAt = now;
+    return { action: "pass", probe: true };
+  }
+
+  /** Every origin answer feeds the breaker; `pauseUntil` is set by a 503 with Retry-After. */
+  record(pauseUntil: number | null, probe: boolean): void {
+    if (pauseUntil !== null) {
+      this.openUntil = Math.max(this.openUntil, pauseUntil);
+      this.probeStartedAt = null;
+    } else if (probe) {
+      this.openUntil = 0;
+      this.probeStartedAt = null;
+    }
+  }
+}
+
+/** Retry-After as delay-seconds or an HTTP-date, as an absolute time; null when unusable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (/^\d{1,9}$/.test(trimmed)) return now + Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(date, now);
+}
+
+const breakers = new Map<string, OriginBreaker>();
+
+/** The isolate's breaker for one origin. */
+export function breakerFor(originUrl: string, probeTimeoutMs: number): OriginBreaker {
+  let breaker = breakers.get(originUrl);
+  if (breaker === undefined) {
+    breaker = new OriginBreaker(probeTimeoutMs);
+    breakers.set(originUrl, breaker);
+  }
+  return breaker;
+}

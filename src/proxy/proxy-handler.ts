@@ -1,0 +1,175 @@
+import type { Context } from "hono";
+import { accountStub } from "../account/account-client";
+import type { OriginOutcome } from "../account/types";
+import type { Clock } from "../clock";
+import type { AppEnv } from "../env";
+import { bodyTooLarge, countingStream } from "../validation/body-reader";
+import { collect, describeAnswer, finishesSubmission, MAX_STORED_BODY_BYTES } from "./completion";
+import { breakerFor, parseRetryAfter } from "./origin-breaker";
+import { exchangeWithOrigin } from "./origin-exchange";
+import { originHeaders } from "./origin-request";
+import {
+  clientHeaders,
+  DEFAULT_ORIGIN_RETRY_SECONDS,
+  originUnavailable,
+  passThroughOrReplace5xx,
+} from "./origin-response";
+
+const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
+
+function requestBody(c: Context<AppEnv>): { body: BodyInit | null; exceeded: () => boolean } {
+  const request = c.req.raw;
+  if (BODYLESS_METHODS.has(request.method) || request.body === null) {
+    return { body: null, exceeded: () => false };
+  }
+  if (c.var.body !== null) return { body: c.var.body, exceeded: () => false };
+  // A declared length was already checked against the limit and the runtime enforces it;
+  // a chunked body is counted as it streams.
+  if (request.headers.has("Content-Length")) return { body: request.body, exceeded: () => false };
+  const counted = countingStream(request.body, c.var.config.policy.default_body_limit_bytes);
+  return { body: counted.stream, exceeded: counted.exceeded };
+}
+
+/**
+ * Step 6: forward to the origin, stream the answer back, and finish the admission (store the
+ * idempotent answer, hold or free the slot, refund the quota) after the response is sent.
+ */
+export function proxyToOrigin(clock: Clock) {
+  return async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
+    const { config, route, identity, requestId, ticket, idempotency, log } = c.var;
+    const url = new URL(c.req.url);
+    const pathWithQuery = `${route.path}${url.search}`;
+    const breaker = breakerFor(config.originUrl, config.originTimeoutMs);
+    const stub = accountStub(c.env, identity.accountId);
+    const finish = (outcome: OriginOutcome): void => {
+      if (
+        ticket === null ||
+        (ticket.slotId === null && ticket.quotaDay === null && ticket.idempotency === null)
+      ) {
+        return;
+      }
+      c.executionCtx.waitUntil(
+        stub.complete(ticket, outcome).catch((err: unknown) => {
+          // The slot and lock deadlines still free everything if this report is lost.
+          console.error(
+            JSON.stringify({
+              request_id: requestId,
+              event: "completion_failed",
+              error: String(err),
+            }),
+          );
+        }),
+      );
+    };
+
+    const headers = await originHeaders({
+      incoming: c.req.raw,
+      originUrl: config.originUrl,
+      pathWithQuery,
+      identity,
+      requestId,
+      idempotencyKey: idempotency?.key ?? null,
+      signingSecret: config.signingSecret,
+      nowMs: clock.now(),
+    });
+    const { body, exceeded } = requestBody(c);
+    const started = clock.now();
+    const probe = c.var.breakerProbe;
+    const result = await exchangeWithOrigin(
+      `${config.originUrl}${pathWithQuery}`,
+      { method: c.req.method, headers, body },
+      config.originTimeoutMs,
+    );
+    log.originMs = clock.now() - started;
+
+    if (result.kind === "timeout") {
+      finish({ kind: "timeout" });
+      breaker.record(null, probe);
+      throw originUnavailable("origin_timeout", DEFAULT_ORIGIN_RETRY_SECONDS, "origin timeout");
+    }
+    if (result.kind === "unreachable") {
+      finish({ kind: "unreachable" });
+      breaker.record(null, probe);
+      if (exceeded()) throw bodyTooLarge(config.policy.default_body_limit_bytes);
+      throw originUnavailable("origin_unreachable", DEFAULT_ORIGIN_RETRY_SECONDS, result.reason);
+    }
+
+    const origin = result.response;
+    const now = clock.now();
+    const pauseUntil =
+      origin.status === 503 ? parseRetryAfter(origin.headers.get("Retry-After"), now) : null;
+    breaker.record(pauseUntil, probe);
+    const responseHeaders = clientHeaders(origin, config.originUrl);
+    const storeForReplay = ticket?.idempotency != null;
+
+    if (origin.status >= 500) {
+      const retryAfter =
+        pauseUntil === null ? null : Math.max(1, Math.ceil((pauseUntil - now) / 1000));
+      let bytes: Uint8Array;
+      try {
+        bytes = await passThroughOrReplace5xx(origin, retryAfter);
+      } catch (err) {
+        // The gateway's own envelope replaces the answer: never stored for replay.
+        finish({ kind: "answered", status: origin.status, submissionId: null, storable: null });
+        throw err;
+      }
+      finish(
+        describeAnswer({
+          status: origin.status,
+          headers: responseHeaders,
+          body: bytes,
+          storeForReplay,
+        }),
+      );
+      return new Response(bytes, { status: origin.status, headers: responseHeaders });
+    }
+
+    const observe =
+      storeForReplay ||
+      ticket?.slotId != null ||
+      route.kind === "get_submission" ||
+      route.kind === "cancel_submission";
+    if (!observe || origin.body === null) {
+      if (observe) {
+        finish(
+          describeAnswer({
+            status: origin.status,
+            headers: responseHeaders,
+            body: new Uint8Array(0),
+            storeForReplay,
+          }),
+        );
+      }
+      return new Response(origin.body, { status: origin.status, headers: responseHeaders });
+    }
+
+    // The client's copy streams; the other copy is read after the response for completion.
+    const [toClient, toGateway] = origin.body.tee();
+    c.executionCtx.waitUntil(
+      (async () => {
+        const seen = await collect(toGateway, MAX_STORED_BODY_BYTES).catch(() => null);
+        if (storeForReplay && seen === null) {
+          console.warn(
+            JSON.stringify({
+              request_id: requestId,
+              event: "idempotent_answer_not_stored",
+              reason: "too_large_or_broken",
+            }),
+          );
+        }
+        finish(
+          describeAnswer({
+            status: origin.status,
+            headers: responseHeaders,
+            body: seen,
+            storeForReplay,
+          }),
+        );
+        if (route.submissionId !== null && finishesSubmission(route.kind, origin.status, seen)) {
+          await stub.releaseSubmission(route.submissionId).catch(() => false);
+        }
+      })(),
+    );
+    return new Response(toClient, { status: origin.status, headers: responseHeaders });
+  };
+}

@@ -1,0 +1,81 @@
+import type { Scope } from "../account/types";
+
+/**
+ * The route table of contract section 6. Paths are matched on a canonical form (empty segments
+ * dropped, static segments compared case-insensitively after percent-decoding), so `//v1/x/`,
+ * `/V1/SUBMISSIONS` or `/v1/%73ubmissions` cannot slip past a route's checks; the canonical
+ * path is what the origin receives.
+ */
+export type RouteKind =
+  | "create_submission"
+  | "list_submissions"
+  | "get_submission"
+  | "cancel_submission"
+  | "delete_submission"
+  | "other";
+
+export interface RouteMatch {
+  kind: RouteKind;
+  /** null: any valid key. */
+  scope: Scope | null;
+  /** The submission id of `/v1/submissions/{id}` routes. */
+  submissionId: string | null;
+  /** Canonical path (no query) forwarded to the origin. */
+  path: string;
+  /** True for paths whose first segment is `_gateway` in any spelling: never proxied. */
+  gatewayOwned: boolean;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export function matchRoute(method: string, rawPath: string): RouteMatch {
+  const segments = rawPath.split("/").filter((segment) => segment !== "");
+  const path = `/${segments.join("/")}`;
+  const lowered = segments.map((segment) => decodeSegment(segment).toLowerCase());
+  const gatewayOwned = lowered[0] === "_gateway";
+  const base = { submissionId: null, path, gatewayOwned };
+  if (lowered[0] !== "v1" || lowered[1] !== "submissions") {
+    return { ...base, kind: "other", scope: null };
+  }
+  const canonicalBase = "/v1/submissions";
+  if (segments.length === 2) {
+    if (method === "POST") {
+      return {
+        ...base,
+        path: canonicalBase,
+        kind: "create_submission",
+        scope: "submissions:write",
+      };
+    }
+    // HEAD reads like GET: it must not skip the read scope.
+    if (method === "GET" || method === "HEAD") {
+      return { ...base, path: canonicalBase, kind: "list_submissions", scope: "submissions:read" };
+    }
+    return { ...base, path: canonicalBase, kind: "other", scope: null };
+  }
+  const id = segments[2] as string;
+  const withId = { ...base, submissionId: id, path: `${canonicalBase}/${id}` };
+  if (segments.length === 3) {
+    if (method === "GET" || method === "HEAD") {
+      return { ...withId, kind: "get_submission", scope: "submissions:read" };
+    }
+    if (method === "DELETE") {
+      return { ...withId, kind: "delete_submission", scope: "submissions:write" };
+    }
+  }
+  if (segments.length === 4 && lowered[3] === "cancel" && method === "POST") {
+    return {
+      ...withId,
+      path: `${canonicalBase}/${id}/cancel`,
+      kind: "cancel_submission",
+      scope: "submissions:write",
+    };
+  }
+  return { ...base, kind: "other", scope: null };
+}

@@ -1,0 +1,69 @@
+import { GatewayError } from "../errors/gateway-error";
+
+export function bodyTooLarge(limitBytes: number): GatewayError {
+  return new GatewayError("invalid_body", {
+    status: 413,
+    message: `The request body is larger than ${limitBytes} bytes.`,
+    details: { reason: "body_too_large", limit_bytes: limitBytes },
+  });
+}
+
+/** A declared Content-Length above the limit is refused before a byte is read. */
+export function declaredLengthExceeds(request: Request, limitBytes: number): boolean {
+  const declared = request.headers.get("Content-Length");
+  if (declared === null) return false;
+  const length = Number(declared);
+  return !/^\d+$/.test(declared.trim()) || length > limitBytes;
+}
+
+/**
+ * Reads the whole body, counting the bytes actually received (chunked or not), and stops
+ * reading as soon as the limit is passed.
+ */
+export async function readBodyWithLimit(request: Request, limitBytes: number): Promise<Uint8Array> {
+  if (declaredLengthExceeds(request, limitBytes)) throw bodyTooLarge(limitBytes);
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limitBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw bodyTooLarge(limitBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * Passes a streamed body through while counting it; past the limit the stream errors, which
+ * aborts the upload to the origin. `exceeded()` tells the caller to answer 413.
+ */
+export function countingStream(body: ReadableStream<Uint8Array>, limitBytes: number) {
+  let total = 0;
+  let exceeded = false;
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        total += chunk.byteLength;
+        if (total > limitBytes) {
+          exceeded = true;
+          controller.error(bodyTooLarge(limitBytes));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return { stream: counted, exceeded: () => exceeded };
+}

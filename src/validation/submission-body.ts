@@ -1,0 +1,79 @@
+import type { TierPolicy } from "../config/policy";
+import { GatewayError } from "../errors/gateway-error";
+
+/** Bounds what JSON.parse is allowed to build from a small body: deeply nested input is refused. */
+const MAX_JSON_DEPTH = 32;
+
+function invalidBody(message: string, field?: string): GatewayError {
+  return new GatewayError("invalid_body", {
+    message,
+    details: field === undefined ? {} : { field },
+  });
+}
+
+function depthOf(value: unknown, depth = 0): number {
+  if (depth > MAX_JSON_DEPTH || typeof value !== "object" || value === null) return depth;
+  let deepest = depth;
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, depthOf(child, depth + 1));
+    if (deepest > MAX_JSON_DEPTH) break;
+  }
+  return deepest;
+}
+
+/** Parses a JSON request body; a body that is not JSON has no `field` (contract 6a). */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw invalidBody("The request body is not valid UTF-8 JSON.");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidBody("The request body is not valid JSON.");
+  }
+  if (depthOf(value) > MAX_JSON_DEPTH) {
+    throw invalidBody(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  return value;
+}
+
+const CAPPED_FIELDS = [
+  ["num_generations", "max_num_generations"],
+  ["num_genes", "max_num_genes"],
+] as const;
+
+/**
+ * `POST /v1/submissions`: a JSON object whose `num_generations` and `num_genes`, when present,
+ * are positive safe integers within the tier's caps.
+ */
+export function validateSubmissionBody(
+  bytes: Uint8Array,
+  tierName: string,
+  tier: TierPolicy,
+): void {
+  const body = parseJsonBody(bytes);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw invalidBody("The request body must be a JSON object.");
+  }
+  const fields = body as Record<string, unknown>;
+  for (const [field] of CAPPED_FIELDS) {
+    const value = fields[field];
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+      throw invalidBody(`${field} must be a positive integer.`, field);
+    }
+  }
+  for (const [field, cap] of CAPPED_FIELDS) {
+    const value = fields[field];
+    if (typeof value === "number" && value > tier[cap]) {
+      throw new GatewayError("tier_limit_exceeded", {
+        message: `${field} is ${value}; the ${tierName} tier allows at most ${tier[cap]}.`,
+        details: { field, limit: tier[cap], value, tier: tierName },
+      });
+    }
+  }
+}

@@ -1,0 +1,235 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../../src/idempotency/canonical-json";
+import { fingerprintRequest, isJsonContentType } from "../../../src/idempotency/fingerprint";
+
+const PROPERTY_RUNS = { seed: 42, numRuns: 500 };
+const encoder = new TextEncoder();
+const JSON_TYPE = "application/json";
+
+function request(
+  overrides: Partial<{
+    method: string;
+    pathWithQuery: string;
+    body: string | Uint8Array;
+    contentType: string | null;
+  }>,
+) {
+  const body = overrides.body ?? "";
+  return fingerprintRequest({
+    method: overrides.method ?? "POST",
+    pathWithQuery: overrides.pathWithQuery ?? "/v1/submissions",
+    body: typeof body === "string" ? encoder.encode(body) : body,
+    contentType: overrides.contentType === undefined ? JSON_TYPE : overrides.contentType,
+  });
+}
+
+/** Rebuilds every object with its keys inserted in reverse order. */
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value).reverse()) out[k] = reverseKeys(v);
+    return out;
+  }
+  return value;
+}
+
+describe("canonicalJson", () => {
+  it("sorts keys at every depth, keeps array order, and drops whitespace", () => {
+    const text = '{ "b": [3, 1, {"z": 1, "a": 2}], "a": { "d": null, "c": true } }';
+    expect(canonicalJson(JSON.parse(text))).toBe(
+      '{"a":{"c":true,"d":null},"b":[3,1,{"a":2,"z":1}]}',
+    );
+  });
+
+  it("orders keys by UTF-16 code unit, not by code point or locale", () => {
+    const value = { "\uFFFD": 1, "\u{1F600}": 2, b: 3, B: 4, é: 5 };
+    expect(canonicalJson(value)).toBe('{"B":4,"b":3,"é":5,"\u{1F600}":2,"\uFFFD":1}');
+  });
+
+  it("prints numbers and strings as JSON.stringify does", () => {
+    expect(canonicalJson(JSON.parse("[1.0, 1e21, -0, 0.1, 1E-7]"))).toBe("[1,1e+21,0,0.1,1e-7]");
+    expect(canonicalJson('a"\\\n\u2028')).toBe(JSON.stringify('a"\\\n\u2028'));
+  });
+
+  it("refuses a non-finite number rather than printing it as null", () => {
+    expect(() => canonicalJson(JSON.parse("1e400"))).toThrow(RangeError);
+  });
+
+  it("is equal for values differing only in key order or whitespace", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const canonical = canonicalJson(value);
+        expect(canonicalJson(reverseKeys(value))).toBe(canonical);
+        expect(canonicalJson(JSON.parse(JSON.stringify(value, null, 2)))).toBe(canonical);
+        // Canonical text is itself JSON, and canonicalising it again changes nothing.
+        expect(canonicalJson(JSON.parse(canonical))).toBe(canonical);
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+});
+
+describe("isJsonContentType", () => {
+  it("accepts application/json and +json types with parameters, in any case", () => {
+    for (const type of [
+      "application/json",
+      "Application/JSON; charset=utf-8",
+      " application/json ",
+      "application/problem+json",
+      "application/vnd.api+json;charset=UTF-8",
+    ]) {
+      expect(isJsonContentType(type)).toBe(true);
+    }
+  });
+
+  it("rejects other types and a missing header", () => {
+    for (const type of [
+      null,
+      "",
+      "text/plain",
+      "application/jsonp",
+      "application/+json",
+      "json",
+      "text/json5",
+    ]) {
+      expect(isJsonContentType(type)).toBe(false);
+    }
+  });
+});
+
+describe("fingerprintRequest", () => {
+  it("is lowercase hex SHA-256", async () => {
+    expect(await request({ body: "{}" })).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("is the same for JSON bodies differing only in key order or whitespace", async () => {
+    const a = await request({ body: '{"num_genes": 8, "num_generations": 100}' });
+    const b = await request({ body: '{\n  "num_generations":100,\n  "num_genes":8\n}\n' });
+    const c = await request({
+      body: '{"num_generations":100,"num_genes":8}',
+      contentType: "application/vnd.gk+json; charset=utf-8",
+    });
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+  });
+
+  it("is the same whatever the method's case", async () => {
+    expect(await request({ method: "post", body: "{}" })).toBe(
+      await request({ method: "POST", body: "{}" }),
+    );
+  });
+
+  it("differs when the method, path, query or body differs", async () => {
+    const base = await request({ body: '{"a":1}' });
+    const variants = await Promise.all([
+      request({ method: "PATCH", body: '{"a":1}' }),
+      request({ pathWithQuery: "/v1/submissions/", body: '{"a":1}' }),
+      request({ pathWithQuery: "/v1/submissions?x=1", body: '{"a":1}' }),
+      request({ body: '{"a":2}' }),
+      request({ body: '{"a":"1"}' }),
+      request({ body: '[{"a":1}]' }),
+      request({ body: "" }),
+    ]);
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+  });
+
+  it("uses raw bytes for non-JSON types, so key order then matters", async () => {
+    const a = await request({ body: '{"a":1,"b":2}', contentType: "text/plain" });
+    const b = await request({ body: '{"b":2,"a":1}', contentType: "text/plain" });
+    expect(a).not.toBe(b);
+    expect(await request({ body: "x", contentType: null })).toBe(
+      await request({ body: "x", contentType: "text/plain" }),
+    );
+  });
+
+  it("uses raw bytes when a JSON-typed body does not parse", async () => {
+    const broken = await request({ body: '{"a":1' });
+    expect(broken).toBe(await request({ body: '{"a":1', contentType: "text/plain" }));
+    expect(broken).not.toBe(await request({ body: '{"a":1 ' }));
+  });
+
+  it("does not merge bodies that differ only in invalid UTF-8, a BOM or an overflowing number", async () => {
+    const quoted = (byte: number) => new Uint8Array([0x22, byte, 0x22]);
+    expect(await request({ body: quoted(0xff) })).not.toBe(await request({ body: quoted(0xfe) }));
+    expect(await request({ body: '\uFEFF{"a":1}' })).not.toBe(await request({ body: '{"a":1}' }));
+    expect(await request({ body: "[1e400]" })).not.toBe(await request({ body: "[null]" }));
+    expect(await request({ body: "[1e400]" })).not.toBe(await request({ body: "[1e401]" }));
+  });
+
+  it("ignores the content type's parameters", async () => {
+    const body = '{"a":1}';
+    expect(await request({ body, contentType: "application/json; charset=utf-8" })).toBe(
+      await request({ body }),
+    );
+  });
+
+  it("survives JSON nested too deep to walk", async () => {
+    const depth = 200_000;
+    const body = "[".repeat(depth) + "]".repeat(depth);
+    expect(await request({ body })).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("never collides when bytes move between path and body", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        fc.nat(),
+        async (text, i, j) => {
+          const a = i % (text.length + 1);
+          const b = j % (text.length + 1);
+          fc.pre(a !== b);
+          const split = (at: number) =>
+            request({
+              pathWithQuery: text.slice(0, at),
+              body: text.slice(at),
+              contentType: "text/plain",
+            });
+          expect(await split(a)).not.toBe(await split(b));
+        },
+      ),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it("never collides when bytes move between method and path", async () => {
+    expect(await request({ method: "POS", pathWithQuery: "T/a" })).not.toBe(
+      await request({ method: "POST", pathWithQuery: "/a" }),
+    );
+  });
+
+  it("differs for different method, path or body triples", async () => {
+    const triple = fc.record({
+      method: fc.constantFrom("POST", "PATCH", "DELETE", "PUT"),
+      pathWithQuery: fc.string({ maxLength: 20 }),
+      body: fc.uint8Array({ maxLength: 20 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(triple, triple, async (x, y) => {
+        const same =
+          x.method === y.method &&
+          x.pathWithQuery === y.pathWithQuery &&
+          x.body.length === y.body.length &&
+          x.body.every((byte, k) => byte === y.body[k]);
+        fc.pre(!same);
+        const fx = await fingerprintRequest({ ...x, contentType: "application/octet-stream" });
+        const fy = await fingerprintRequest({ ...y, contentType: "application/octet-stream" });
+        expect(fx).not.toBe(fy);
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+
+  it("gives semantically equal JSON bodies the same fingerprint", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), async (value) => {
+        const compact = await request({ body: JSON.stringify(value) });
+        const pretty = await request({ body: JSON.stringify(reverseKeys(value), null, 2) });
+        expect(pretty).toBe(compact);
+      }),
+      PROPERTY_RUNS,
+    );
+  });
+});

@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/** The admin token the workerd tests run with (test/worker/support/gateway.ts uses it too). */
+const TEST_ADMIN_TOKEN = "test-admin-token";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ORIGIN_URL: `http://127.0.0.1:${inject("originPort")}`,
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                ORIGIN_TIMEOUT_MS: "2000",
+              },
+            },
+          })),
+        ],
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], globalSetup: ["test/support/global-setup.ts"] },
+      },
+      {
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node" },
+      },
+    ],
+  },
+});
