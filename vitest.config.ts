@@ -6,6 +6,8 @@ const TEST_ADMIN_TOKEN = "test-admin-token";
 
 export default defineConfig({
   test: {
+    // The gateway's one-JSON-line-per-request log is pinned by its own tests; elsewhere it is noise.
+    onConsoleLog: (log) => !log.startsWith('{"request_id"'),
     projects: [
       {
         plugins: [

@@ -11,7 +11,7 @@ import { originUnavailable } from "../proxy/origin-response";
 export function shedLoad(clock: Clock) {
   return createMiddleware<AppEnv>(async function shedLoadMiddleware(c, next) {
     const { config } = c.var;
-    const decision = breakerFor(config.originUrl, config.originTimeoutMs).decide(clock.now());
+    const decision = breakerFor(config).decide(clock.now());
     if (decision.action === "shed") {
       c.var.log.decision = "shed";
       throw originUnavailable("origin_shedding", decision.retryAfterSeconds);

@@ -1,3 +1,5 @@
+import type { GatewayConfig } from "../config/config";
+
 /**
  * Sheds proxied traffic at the edge while the origin has asked for a pause (a 503 with
  * Retry-After), then lets exactly one probe through. State is per isolate: each edge location
@@ -48,14 +50,14 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   return Number.isNaN(date) ? null : Math.max(date, now);
 }
 
-const breakers = new Map<string, OriginBreaker>();
+const breakers = new WeakMap<GatewayConfig, OriginBreaker>();
 
-/** The isolate's breaker for one origin. */
-export function breakerFor(originUrl: string, probeTimeoutMs: number): OriginBreaker {
-  let breaker = breakers.get(originUrl);
+/** The isolate's breaker for one configuration (its origin and timeout). */
+export function breakerFor(config: GatewayConfig): OriginBreaker {
+  let breaker = breakers.get(config);
   if (breaker === undefined) {
-    breaker = new OriginBreaker(probeTimeoutMs);
-    breakers.set(originUrl, breaker);
+    breaker = new OriginBreaker(config.originTimeoutMs);
+    breakers.set(config, breaker);
   }
   return breaker;
 }

@@ -39,7 +39,7 @@ export function proxyToOrigin(clock: Clock) {
     const { config, route, identity, requestId, ticket, idempotency, log } = c.var;
     const url = new URL(c.req.url);
     const pathWithQuery = `${route.path}${url.search}`;
-    const breaker = breakerFor(config.originUrl, config.originTimeoutMs);
+    const breaker = breakerFor(config);
     const stub = accountStub(c.env, identity.accountId);
     const finish = (outcome: OriginOutcome): void => {
       if (

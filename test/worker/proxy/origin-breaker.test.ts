@@ -1,0 +1,80 @@
+import { describe, expect, inject, it } from "vitest";
+import { bearer, createAccount, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+
+// The breaker is per isolate and configuration; each test's gateway() has its own environment.
+const ORIGIN_URL = `http://localhost:${inject("originPort")}`;
+
+describe("origin breaker", () => {
+  it("sheds at the edge while the origin asked for a pause, then lets one probe through", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock, vars: { ORIGIN_URL } });
+    const { key } = await createAccount(gw);
+    const tag = uniqueId("breaker");
+    const headers = { ...bearer(key), "X-Test-Tag": tag };
+
+    const pause = await gw.fetch("/__test/fast", {
+      headers: { ...headers, "X-Test-Status": "503", "X-Test-Retry-After": "30" },
+    });
+    expect(pause.status).toBe(503);
+    expect(pause.json.error.message).toContain("Demo origin");
+    expect((await originStats(tag)).count).toBe(1);
+
+    const shed = await gw.fetch("/v1/submissions", { headers });
+    expect(shed.status).toBe(503);
+    expect(shed.json.error.code).toBe("service_unavailable");
+    expect(shed.json.error.details.reason).toBe("origin_shedding");
+    expect(shed.headers.get("Retry-After")).toBe("30");
+    expect(shed.json.error.details.retry_after).toBe(30);
+    expect((await originStats(tag)).count).toBe(1);
+
+    clock.advance(20_000);
+    const later = await gw.fetch("/__test/fast", { headers });
+    expect(later.headers.get("Retry-After")).toBe("10");
+    expect((await originStats(tag)).count).toBe(1);
+
+    // Gateway endpoints are never shed.
+    expect((await gw.fetch("/_gateway/health")).status).toBe(200);
+
+    clock.advance(10_000);
+    const probe = await gw.fetch("/__test/fast", { headers });
+    expect(probe.status).toBe(200);
+    expect((await originStats(tag)).count).toBe(2);
+    const closed = await gw.fetch("/__test/fast", { headers });
+    expect(closed.status).toBe(200);
+    expect((await originStats(tag)).count).toBe(3);
+  });
+
+  it("reopens when the probe is answered with another pause", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock, vars: { ORIGIN_URL } });
+    const { key } = await createAccount(gw);
+    const tag = uniqueId("breaker");
+    const pauseHeaders = { ...bearer(key), "X-Test-Tag": tag, "X-Test-Status": "503", "X-Test-Retry-After": "5" };
+    expect((await gw.fetch("/__test/fast", { headers: pauseHeaders })).status).toBe(503);
+    clock.advance(5_000);
+    expect((await gw.fetch("/__test/fast", { headers: pauseHeaders })).status).toBe(503);
+    expect((await originStats(tag)).count).toBe(2);
+    const shed = await gw.fetch("/__test/fast", { headers: { ...bearer(key), "X-Test-Tag": tag } });
+    expect(shed.json.error.details.reason).toBe("origin_shedding");
+    expect((await originStats(tag)).count).toBe(2);
+  });
+
+  it("sheds without consuming the caller's rate", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock, vars: { ORIGIN_URL } });
+    const account = await createAccount(gw);
+    await gw.fetch("/__test/fast", {
+      headers: { ...bearer(account.key), "X-Test-Status": "503", "X-Test-Retry-After": "60" },
+    });
+    const before = await gw.fetch(`/_gateway/admin/accounts/${account.accountId}`, {
+      headers: bearer("test-admin-token"),
+    });
+    for (let i = 0; i < 3; i++) {
+      expect((await gw.fetch("/__test/fast", { headers: bearer(account.key) })).status).toBe(503);
+    }
+    const after = await gw.fetch(`/_gateway/admin/accounts/${account.accountId}`, {
+      headers: bearer("test-admin-token"),
+    });
+    expect(after.json.usage.minute.used).toBe(before.json.usage.minute.used);
+  });
+});
