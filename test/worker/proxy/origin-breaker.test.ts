@@ -1,5 +1,12 @@
 import { describe, expect, inject, it } from "vitest";
-import { bearer, createAccount, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+import {
+  bearer,
+  createAccount,
+  gateway,
+  ManualClock,
+  originStats,
+  uniqueId,
+} from "../support/gateway";
 
 // The breaker is per isolate and configuration; each test's gateway() has its own environment.
 const ORIGIN_URL = `http://localhost:${inject("originPort")}`;
@@ -49,7 +56,12 @@ describe("origin breaker", () => {
     const gw = gateway({ clock, vars: { ORIGIN_URL } });
     const { key } = await createAccount(gw);
     const tag = uniqueId("breaker");
-    const pauseHeaders = { ...bearer(key), "X-Test-Tag": tag, "X-Test-Status": "503", "X-Test-Retry-After": "5" };
+    const pauseHeaders = {
+      ...bearer(key),
+      "X-Test-Tag": tag,
+      "X-Test-Status": "503",
+      "X-Test-Retry-After": "5",
+    };
     expect((await gw.fetch("/__test/fast", { headers: pauseHeaders })).status).toBe(503);
     clock.advance(5_000);
     expect((await gw.fetch("/__test/fast", { headers: pauseHeaders })).status).toBe(503);

@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { bearer, createAccount, gateway, originStats, uniqueId } from "../support/gateway";
 
-function expectEnvelope(res: { status: number; headers: Headers; json: unknown }, status: number, code: string) {
+function expectEnvelope(
+  res: { status: number; headers: Headers; json: unknown },
+  status: number,
+  code: string,
+) {
   expect(res.status).toBe(status);
   expect(res.headers.get("Content-Type")).toBe("application/json");
   expect(res.headers.get("Cache-Control")).toBe("no-store");
-  const body = res.json as { error: { code: string; request_id: string; details: Record<string, unknown> } };
+  const body = res.json as {
+    error: { code: string; request_id: string; details: Record<string, unknown> };
+  };
   expect(body.error.code).toBe(code);
   expect(body.error.request_id).toBe(res.headers.get("X-Request-Id"));
   expect(Object.keys(body.error).sort()).toEqual(["code", "details", "message", "request_id"]);
@@ -44,25 +50,30 @@ describe("origin answers and failures", () => {
     ["504", "empty", 503, "service_unavailable"],
     ["500", "html", 500, "internal_error"],
     ["501", "empty", 500, "internal_error"],
-  ])("replaces a non-JSON origin %s (%s body) with the gateway's %s", async (status, body, expected, code) => {
-    const gw = gateway();
-    const { key } = await createAccount(gw);
-    const res = await gw.fetch("/__test/fast", {
-      headers: { ...bearer(key), "X-Test-Status": status, "X-Test-Body": body },
-    });
-    const error = expectEnvelope(res, expected, code);
-    expect(res.text).not.toContain("<html>");
-    if (expected === 503) {
-      expect(error.details.reason).toBe("origin_unavailable");
-      expect(res.headers.get("Retry-After")).toBe(String(error.details.retry_after));
-    }
-  });
+  ])(
+    "replaces a non-JSON origin %s (%s body) with the gateway's %s",
+    async (status, body, expected, code) => {
+      const gw = gateway();
+      const { key } = await createAccount(gw);
+      const res = await gw.fetch("/__test/fast", {
+        headers: { ...bearer(key), "X-Test-Status": status, "X-Test-Body": body },
+      });
+      const error = expectEnvelope(res, expected, code);
+      expect(res.text).not.toContain("<html>");
+      if (expected === 503) {
+        expect(error.details.reason).toBe("origin_unavailable");
+        expect(res.headers.get("Retry-After")).toBe(String(error.details.retry_after));
+      }
+    },
+  );
 
   it("passes redirects back without following them, never revealing the origin's address", async () => {
     const gw = gateway();
     const { key } = await createAccount(gw);
     const tag = uniqueId("redirect");
-    const res = await gw.fetch("/__test/redirect", { headers: { ...bearer(key), "X-Test-Tag": tag } });
+    const res = await gw.fetch("/__test/redirect", {
+      headers: { ...bearer(key), "X-Test-Tag": tag },
+    });
     expect(res.status).toBe(302);
     expect(res.headers.get("Location")).toBe("/v1/elsewhere");
     expect((await originStats(tag)).count).toBe(1);
@@ -71,7 +82,9 @@ describe("origin answers and failures", () => {
   it("answers 503 origin_timeout with Retry-After when the origin is slower than ORIGIN_TIMEOUT_MS", async () => {
     const gw = gateway({ vars: { ORIGIN_TIMEOUT_MS: "200" } });
     const { key } = await createAccount(gw);
-    const res = await gw.fetch("/__test/fast", { headers: { ...bearer(key), "X-Test-Delay-Ms": "1500" } });
+    const res = await gw.fetch("/__test/fast", {
+      headers: { ...bearer(key), "X-Test-Delay-Ms": "1500" },
+    });
     const error = expectEnvelope(res, 503, "service_unavailable");
     expect(error.details.reason).toBe("origin_timeout");
     expect(Number(res.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);

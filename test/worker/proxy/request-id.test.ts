@@ -7,7 +7,9 @@ describe("X-Request-Id", () => {
     const { key } = await createAccount(gw);
     const id = `Abc.09_:-${"x".repeat(119)}`;
     expect(id).toHaveLength(128);
-    const res = await gw.fetch("/__test/echo/id", { headers: { ...bearer(key), "X-Request-Id": id } });
+    const res = await gw.fetch("/__test/echo/id", {
+      headers: { ...bearer(key), "X-Request-Id": id },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("X-Request-Id")).toBe(id);
     expect(res.json.headers["x-request-id"]).toBe(id);
