@@ -196,7 +196,9 @@ describe("the gateway over real HTTP", () => {
       code: "invalid_body",
       details: { reason: "body_too_large" },
     });
-    const stats = await fetch(`${origin.url}/__test/stats?tag=e2e-413`).then((r) => r.json());
+    const stats = (await fetch(`${origin.url}/__test/stats?tag=e2e-413`).then((r) => r.json())) as {
+      count: number;
+    };
     expect(stats.count).toBe(0);
   });
 

@@ -8,8 +8,9 @@ import {
   uniqueId,
 } from "../support/gateway";
 
-// The breaker is per isolate and configuration; each test's gateway() has its own environment.
-const ORIGIN_URL = `http://localhost:${inject("originPort")}`;
+// The breaker is per isolate and configuration; each test's gateway() has its own environment,
+// so each test starts with a closed breaker.
+const ORIGIN_URL = `http://127.0.0.1:${inject("originPort")}`;
 
 describe("origin breaker", () => {
   it("sheds at the edge while the origin asked for a pause, then lets one probe through", async () => {
