@@ -16,6 +16,19 @@ import { validateRequest } from "./middleware/validate-request";
 import { requestLog } from "./observability/request-log";
 import { proxyToOrigin } from "./proxy/proxy-handler";
 
+/**
+ * The path Hono routes on, as sent: Hono's default percent-decodes it, which would let
+ * `/%5Fgateway/admin/...` reach the admin API under a spelling that path-based protections in
+ * front of the gateway do not match. Only the literal `/_gateway/...` spelling reaches gateway
+ * endpoints; any other spelling is a gateway-owned path answered 404 by gatewayPathNotFound.
+ */
+function rawPath(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf(":") + 3);
+  const query = url.indexOf("?", start);
+  return url.slice(start, query === -1 ? undefined : query);
+}
+
 export interface AppOptions {
   clock?: Clock;
 }
@@ -27,7 +40,7 @@ export interface AppOptions {
  */
 export function createApp({ clock = systemClock }: AppOptions = {}) {
   const limitsCache = new LimitsCache();
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ getPath: rawPath });
   app.onError(handleError);
   app.use("*", requestId(), requestLog(clock), resolveRequest(), maintenance());
 

@@ -209,7 +209,12 @@ export class AccountCoordinator extends DurableObject<Env> {
       const account = this.accounts.account();
       if (created && outcome.kind === "answered" && outcome.submissionId !== null && account) {
         const holdMs = this.tierPolicy(account.tier).max_submission_seconds * 1000;
-        this.slots.hold(ticket.slotId, outcome.submissionId, now + holdMs);
+        if (this.slots.takeEarlyRelease(outcome.submissionId, now)) {
+          // Its end was reported before this completion arrived: nothing left to hold.
+          this.slots.free(ticket.slotId);
+        } else {
+          this.slots.hold(ticket.slotId, outcome.submissionId, now + holdMs);
+        }
       } else if (outcome.kind !== "timeout") {
         // Not created (or nothing to release later): the slot frees at once. A timeout keeps
         // it pending until its deadline, since the origin may still be creating.
@@ -232,8 +237,15 @@ export class AccountCoordinator extends DurableObject<Env> {
 
   /** The origin (or an observed terminal status) says a submission finished. */
   releaseSubmission(submissionId: string): boolean {
-    this.slots.expire(this.clock.now());
-    return this.slots.releaseSubmission(submissionId);
+    const now = this.clock.now();
+    this.slots.expire(now);
+    const released = this.slots.releaseSubmission(submissionId);
+    if (!released) {
+      // A pending create may be the one that made it; its completion will free its slot.
+      const lockMs = this.config.originTimeoutMs + COMPLETION_MARGIN_MS;
+      this.slots.rememberEarlyRelease(submissionId, now, now + lockMs);
+    }
+    return released;
   }
 
   // ---- admin --------------------------------------------------------------------------

@@ -39,6 +39,13 @@ const MIGRATIONS: readonly string[] = [
      headers TEXT,
      body BLOB
    );`,
+  // A submission reported finished before the completion of the create that made it arrived:
+  // that completion frees its slot instead of holding it. Kept until the pending slots it
+  // could match have passed their deadline.
+  `CREATE TABLE early_releases (
+     submission_id TEXT PRIMARY KEY,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -57,6 +57,34 @@ export class Slots {
     return this.sql.exec("DELETE FROM slots WHERE submission_id = ?", submissionId).rowsWritten > 0;
   }
 
+  /**
+   * A release that found no held slot while some slot is still pending: the create that made
+   * the submission may not have reported its completion yet. Remembered until `expiresAt`.
+   */
+  rememberEarlyRelease(submissionId: string, now: number, expiresAt: number): void {
+    this.sql.exec("DELETE FROM early_releases WHERE expires_at <= ?", now);
+    const pending = this.sql
+      .exec("SELECT 1 FROM slots WHERE submission_id IS NULL LIMIT 1")
+      .toArray();
+    if (pending.length === 0) return;
+    this.sql.exec(
+      "INSERT OR REPLACE INTO early_releases (submission_id, expires_at) VALUES (?, ?)",
+      submissionId,
+      expiresAt,
+    );
+  }
+
+  /** True (once) when the submission was reported finished before its slot could be held. */
+  takeEarlyRelease(submissionId: string, now: number): boolean {
+    return (
+      this.sql.exec(
+        "DELETE FROM early_releases WHERE submission_id = ? AND expires_at > ?",
+        submissionId,
+        now,
+      ).rowsWritten > 0
+    );
+  }
+
   heldSubmissions(): string[] {
     return this.sql
       .exec<{ submission_id: string }>(

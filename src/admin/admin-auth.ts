@@ -20,7 +20,8 @@ export function adminAuth() {
     if (token === undefined) throw new GatewayError("not_found", { message: "Not found." });
     c.var.log.decision = "admin";
     const header = c.req.header("Authorization")?.trim() ?? "";
-    const match = /^bearer\s+(.*)$/i.exec(header);
+    // "Bearer" with nothing after it is missing credentials, as on the API (contract 2).
+    const match = /^bearer(?:\s+(.*))?$/i.exec(header);
     const presented = match?.[1]?.trim() ?? "";
     if (header === "" || (match !== null && presented === ""))
       throw new GatewayError("missing_credentials");

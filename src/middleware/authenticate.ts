@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { Clock } from "../clock";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
-import { KeyDirectory } from "../keys/key-directory";
+import { KeyDirectory, type KeyDirectoryEntry } from "../keys/key-directory";
 import { digestApiKey, isWellFormedApiKey } from "../keys/key-format";
 
 /** Longest Authorization value worth looking at; anything longer is not one of our keys. */
@@ -32,7 +32,19 @@ export function authenticate(clock: Clock) {
       throw new GatewayError("invalid_credentials", { internalReason: "malformed" });
     }
     const digest = await digestApiKey(token);
-    const entry = await new KeyDirectory(c.env.KEYS).lookup(digest);
+    let entry: KeyDirectoryEntry | null;
+    try {
+      entry = await new KeyDirectory(c.env.KEYS).lookup(digest);
+    } catch (err) {
+      // The key store failing is a transient outage, not a verdict on the key: the client is
+      // told to retry (503 with Retry-After), never that its key is bad, and never a crash.
+      throw new GatewayError("service_unavailable", {
+        message: "The service is temporarily unavailable.",
+        details: { reason: "key_store_unavailable" },
+        retryAfter: 1,
+        internalReason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
     if (entry === null) {
       throw new GatewayError("invalid_credentials", { internalReason: "unknown" });
     }

@@ -9,6 +9,8 @@ import { validateListQuery } from "../validation/list-query";
 import { validateSubmissionBody } from "../validation/submission-body";
 
 const IDEMPOTENT_METHODS = new Set(["POST", "PATCH", "DELETE"]);
+/** Control characters other than HTAB are not allowed in a field value (RFC 9110 5.5). */
+const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /**
  * Step 4: everything decidable from the request itself — query parameters, the body (read with
@@ -30,15 +32,28 @@ export function validateRequest() {
         details: { field: "Idempotency-Key" },
       });
     }
+    // Such a header would be forwarded as is and refused by the origin's HTTP server with a
+    // bare 400 (no envelope) after the request was admitted and counted: refuse it here.
+    for (const [name, value] of request.headers) {
+      if (CONTROL_CHARACTER.test(value)) {
+        throw new GatewayError("invalid_parameter", {
+          message: `The ${name} header contains control characters.`,
+          details: { field: name },
+        });
+      }
+    }
 
     const isCreate = route.kind === "create_submission";
     const limit = isCreate
       ? config.policy.submission_body_limit_bytes
       : config.policy.default_body_limit_bytes;
-    // Bodies are buffered only where they must be read: validation and fingerprints.
-    const mustBuffer = isCreate || idempotencyHeader.kind === "valid";
+    // Bodies are buffered where they must be read (validation, fingerprints) and where no
+    // Content-Length frames them: a chunked body is counted to its end before anything is
+    // admitted, so a 413 never reaches the account's object or the origin. A declared length
+    // is checked here and enforced by the runtime while the body streams to the origin.
+    const chunked = request.body !== null && !request.headers.has("Content-Length");
     let body: Uint8Array | null = null;
-    if (mustBuffer) {
+    if (isCreate || idempotencyHeader.kind === "valid" || chunked) {
       body = await readBodyWithLimit(request, limit);
     } else if (request.body !== null && declaredLengthExceeds(request, limit)) {
       throw bodyTooLarge(limit);

@@ -23,7 +23,6 @@ export async function originHeaders(input: OriginRequestInput): Promise<Headers>
   stripHopByHop(headers);
   headers.delete("Authorization");
   headers.delete("Host");
-  headers.delete("Idempotency-Key");
   for (const name of [...headers.keys()]) {
     if (name.startsWith("x-gateway-")) headers.delete(name);
   }
@@ -34,6 +33,8 @@ export async function originHeaders(input: OriginRequestInput): Promise<Headers>
   headers.set("X-Gateway-Scopes", scopes);
   headers.set("X-Gateway-Tier", identity.tier);
   headers.set("X-Request-Id", input.requestId);
+  // A processed key is forwarded unquoted (`"abc"` and `abc` are one key); on methods the
+  // gateway does not process it for, the client's header passes as sent.
   if (input.idempotencyKey !== null) headers.set("Idempotency-Key", input.idempotencyKey);
   if (input.signingSecret !== undefined) {
     headers.set(

@@ -3,7 +3,6 @@ import { accountStub } from "../account/account-client";
 import type { OriginOutcome } from "../account/types";
 import type { Clock } from "../clock";
 import type { AppEnv } from "../env";
-import { bodyTooLarge, countingStream } from "../validation/body-reader";
 import { collect, describeAnswer, finishesSubmission, MAX_STORED_BODY_BYTES } from "./completion";
 import { breakerFor, parseRetryAfter } from "./origin-breaker";
 import { exchangeWithOrigin } from "./origin-exchange";
@@ -17,17 +16,11 @@ import {
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 
-function requestBody(c: Context<AppEnv>): { body: BodyInit | null; exceeded: () => boolean } {
+/** The body to forward: the buffered bytes, or the client's stream (its length declared). */
+function requestBody(c: Context<AppEnv>): BodyInit | null {
   const request = c.req.raw;
-  if (BODYLESS_METHODS.has(request.method) || request.body === null) {
-    return { body: null, exceeded: () => false };
-  }
-  if (c.var.body !== null) return { body: c.var.body, exceeded: () => false };
-  // A declared length was already checked against the limit and the runtime enforces it;
-  // a chunked body is counted as it streams.
-  if (request.headers.has("Content-Length")) return { body: request.body, exceeded: () => false };
-  const counted = countingStream(request.body, c.var.config.policy.default_body_limit_bytes);
-  return { body: counted.stream, exceeded: counted.exceeded };
+  if (BODYLESS_METHODS.has(request.method) || request.body === null) return null;
+  return c.var.body ?? request.body;
 }
 
 /**
@@ -40,7 +33,9 @@ export function proxyToOrigin(clock: Clock) {
     const url = new URL(c.req.url);
     const pathWithQuery = `${route.path}${url.search}`;
     const breaker = breakerFor(config);
-    const stub = accountStub(c.env, identity.accountId);
+    // Reached only when there is something to report: a read let through on the fallback
+    // limiter (its object unreachable) must not fail here.
+    const stub = () => accountStub(c.env, identity.accountId);
     const finish = (outcome: OriginOutcome): void => {
       if (
         ticket === null ||
@@ -49,16 +44,18 @@ export function proxyToOrigin(clock: Clock) {
         return;
       }
       c.executionCtx.waitUntil(
-        stub.complete(ticket, outcome).catch((err: unknown) => {
-          // The slot and lock deadlines still free everything if this report is lost.
-          console.error(
-            JSON.stringify({
-              request_id: requestId,
-              event: "completion_failed",
-              error: String(err),
-            }),
-          );
-        }),
+        Promise.resolve()
+          .then(() => stub().complete(ticket, outcome))
+          .catch((err: unknown) => {
+            // The slot and lock deadlines still free everything if this report is lost.
+            console.error(
+              JSON.stringify({
+                request_id: requestId,
+                event: "completion_failed",
+                error: String(err),
+              }),
+            );
+          }),
       );
     };
 
@@ -72,7 +69,7 @@ export function proxyToOrigin(clock: Clock) {
       signingSecret: config.signingSecret,
       nowMs: clock.now(),
     });
-    const { body, exceeded } = requestBody(c);
+    const body = requestBody(c);
     const started = clock.now();
     const probe = c.var.breakerProbe;
     const result = await exchangeWithOrigin(
@@ -90,7 +87,6 @@ export function proxyToOrigin(clock: Clock) {
     if (result.kind === "unreachable") {
       finish({ kind: "unreachable" });
       breaker.record(null, probe);
-      if (exceeded()) throw bodyTooLarge(config.policy.default_body_limit_bytes);
       throw originUnavailable("origin_unreachable", DEFAULT_ORIGIN_RETRY_SECONDS, result.reason);
     }
 
@@ -166,7 +162,10 @@ export function proxyToOrigin(clock: Clock) {
           }),
         );
         if (route.submissionId !== null && finishesSubmission(route.kind, origin.status, seen)) {
-          await stub.releaseSubmission(route.submissionId).catch(() => false);
+          const submissionId = route.submissionId;
+          await Promise.resolve()
+            .then(() => stub().releaseSubmission(submissionId))
+            .catch(() => false);
         }
       })(),
     );

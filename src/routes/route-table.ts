@@ -34,8 +34,16 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/**
+ * Separators: `/`, and its percent-encoded spellings `%2F` and `%5C` (a backslash), which many
+ * origins (WSGI, servers that fold `\\` into `/`) decode into separators. Splitting on them here
+ * keeps the gateway's view of the path the origin's view, so `/v1%2Fsubmissions` gets the create
+ * route's checks and `/_gateway%2Fadmin` is never proxied.
+ */
+const SEPARATOR = /\/|%2f|%5c/i;
+
 export function matchRoute(method: string, rawPath: string): RouteMatch {
-  const segments = rawPath.split("/").filter((segment) => segment !== "");
+  const segments = rawPath.split(SEPARATOR).filter((segment) => segment !== "");
   const path = `/${segments.join("/")}`;
   const lowered = segments.map((segment) => decodeSegment(segment).toLowerCase());
   const gatewayOwned = lowered[0] === "_gateway";

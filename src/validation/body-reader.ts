@@ -27,7 +27,15 @@ export async function readBodyWithLimit(request: Request, limitBytes: number): P
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let step: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      step = await reader.read();
+    } catch {
+      // The body broke off (bad chunked framing, an upload cut short): the request is
+      // incomplete, which is the client's error, not a fault inside the gateway.
+      throw new GatewayError("invalid_body", { message: "The request body could not be read." });
+    }
+    const { done, value } = step;
     if (done) break;
     total += value.byteLength;
     if (total > limitBytes) {
@@ -43,27 +51,4 @@ export async function readBodyWithLimit(request: Request, limitBytes: number): P
     offset += chunk.byteLength;
   }
   return body;
-}
-
-/**
- * Passes a streamed body through while counting it; past the limit the stream errors, which
- * aborts the upload to the origin. `exceeded()` tells the caller to answer 413.
- */
-export function countingStream(body: ReadableStream<Uint8Array>, limitBytes: number) {
-  let total = 0;
-  let exceeded = false;
-  const counted = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.byteLength;
-        if (total > limitBytes) {
-          exceeded = true;
-          controller.error(bodyTooLarge(limitBytes));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return { stream: counted, exceeded: () => exceeded };
 }

@@ -1,0 +1,475 @@
+// Contract sections 4 (Admin API) and 6a: the admin token, accounts, keys, rotation, release,
+// and the gateway-owned paths that must never be proxied.
+import { describe, expect, it } from "vitest";
+import {
+  ADMIN_TOKEN,
+  adminHeaders,
+  bearer,
+  createAccount,
+  gateway,
+  originStats,
+  uniqueId,
+} from "../support/gateway";
+import {
+  admin,
+  expectEnvelope,
+  ISSUED_KEY_FIELDS,
+  jsonPost,
+  newAccount,
+  newKey,
+  RFC3339_UTC,
+  sha256Hex,
+  tag,
+} from "./auth-support";
+
+const KEY_VIEW_FIELDS = [
+  "account_id",
+  "created_at",
+  "expires_at",
+  "id",
+  "name",
+  "revoked_at",
+  "scopes",
+].sort();
+
+describe("admin token", () => {
+  it("hides the admin API (404 not_found) when ADMIN_TOKEN is unset or empty", async () => {
+    for (const vars of [{ ADMIN_TOKEN: undefined }, { ADMIN_TOKEN: "" }]) {
+      const gw = gateway({ vars });
+      const calls: [string, string, Record<string, string>][] = [
+        ["GET", "/_gateway/admin/accounts/someone", adminHeaders],
+        ["POST", "/_gateway/admin/accounts", adminHeaders],
+        ["POST", "/_gateway/admin/keys", {}],
+        ["GET", "/_gateway/admin/keys?account_id=someone", { Authorization: "Bearer " }],
+        ["DELETE", "/_gateway/admin/nope", {}],
+      ];
+      for (const [method, path, headers] of calls) {
+        const res = await gw.fetch(path, {
+          method,
+          headers,
+          ...(method === "POST" ? { body: JSON.stringify({ id: uniqueId() }) } : {}),
+        });
+        expectEnvelope(res, 404, "not_found", {});
+        expect(res.headers.get("WWW-Authenticate")).toBeNull();
+      }
+      expect((await gw.fetch("/_gateway/health")).json).toEqual({ status: "ok" });
+    }
+  });
+
+  it("answers missing_credentials without a token and invalid_credentials for a wrong one", async () => {
+    const gw = gateway();
+    const api = await createAccount(gw);
+    const cases: [Record<string, string>, string][] = [
+      [{}, "missing_credentials"],
+      [{ Authorization: "Bearer" }, "missing_credentials"],
+      [{ Authorization: "Bearer   " }, "missing_credentials"],
+      [{ Authorization: "Bearer wrong-token" }, "invalid_credentials"],
+      [{ Authorization: `Bearer ${ADMIN_TOKEN}x` }, "invalid_credentials"],
+      [{ Authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }, "invalid_credentials"],
+      [{ Authorization: `Basic ${ADMIN_TOKEN}` }, "invalid_credentials"],
+      [{ Authorization: ADMIN_TOKEN }, "invalid_credentials"],
+      [bearer(api.key), "invalid_credentials"],
+    ];
+    for (const [headers, code] of cases) {
+      for (const path of ["/_gateway/admin/accounts/x", "/_gateway/admin/unknown"]) {
+        const res = await gw.fetch(path, { headers });
+        expectEnvelope(res, 401, code, {});
+      }
+    }
+    const lowerScheme = await gw.fetch(`/_gateway/admin/accounts/${api.accountId}`, {
+      headers: { Authorization: `bearer ${ADMIN_TOKEN}` },
+    });
+    expect(lowerScheme.status).toBe(200);
+  });
+});
+
+describe("accounts", () => {
+  it("creates an account with defaults tier free and status active, and refuses a duplicate id", async () => {
+    const gw = gateway();
+    const id = uniqueId();
+    const before = Date.now();
+    const res = await admin(gw, "POST", "/accounts", { id });
+    expect(res.status, res.text).toBe(201);
+    expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(Object.keys(res.json).sort()).toEqual(["created_at", "id", "status", "tier"]);
+    expect(res.json).toMatchObject({ id, tier: "free", status: "active" });
+    expect(res.json.created_at).toMatch(RFC3339_UTC);
+    expect(Date.parse(res.json.created_at)).toBeGreaterThanOrEqual(before - 1000);
+
+    const again = await admin(gw, "POST", "/accounts", { id, tier: "pro" });
+    expectEnvelope(again, 409, "duplicate_resource", {});
+    // The first account is untouched.
+    expect((await admin(gw, "GET", `/accounts/${id}`)).json.tier).toBe("free");
+
+    const pro = await admin(gw, "POST", "/accounts", {
+      id: uniqueId(),
+      tier: "pro",
+      status: "unverified",
+    });
+    expect(pro.status).toBe(201);
+    expect(pro.json).toMatchObject({ tier: "pro", status: "unverified" });
+  });
+
+  it("accepts ids of 1 to 64 characters of [A-Za-z0-9_-] only", async () => {
+    const gw = gateway();
+    const stem = uniqueId().replace(/[^A-Za-z0-9]/g, "");
+    const long = `${stem}_-${"a".repeat(64)}`.slice(0, 64);
+    expect((await admin(gw, "POST", "/accounts", { id: long })).status).toBe(201);
+    expect((await admin(gw, "POST", "/accounts", { id: `${stem.slice(-8)}x` })).status).toBe(201);
+    for (const id of [`${long}b`, "", "has space", "dot.ted", "slash/ed", "ümlaut", 42, null]) {
+      expectEnvelope(await admin(gw, "POST", "/accounts", { id }), 400, "invalid_body", {
+        field: "id",
+      });
+    }
+    expectEnvelope(await admin(gw, "POST", "/accounts", {}), 400, "invalid_body", { field: "id" });
+  });
+
+  it("rejects a bad tier, a bad status, an unknown field and a body that is not JSON", async () => {
+    const gw = gateway();
+    const bodies: [unknown, Record<string, unknown>][] = [
+      [{ id: uniqueId(), tier: "gold" }, { field: "tier" }],
+      [{ id: uniqueId(), tier: 1 }, { field: "tier" }],
+      [{ id: uniqueId(), status: "banned" }, { field: "status" }],
+      [{ id: uniqueId(), status: "Active" }, { field: "status" }],
+      [{ id: uniqueId(), plan: "free" }, { field: "plan" }],
+      ["{not json", {}],
+      ["[]", {}],
+    ];
+    for (const [body, details] of bodies) {
+      expectEnvelope(await admin(gw, "POST", "/accounts", body), 400, "invalid_body", details);
+    }
+  });
+
+  it("shows the account with its live usage (minute, daily, active submissions)", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const fresh = await admin(gw, "GET", `/accounts/${account.accountId}`);
+    expect(fresh.status).toBe(200);
+    expect(Object.keys(fresh.json).sort()).toEqual(["created_at", "id", "status", "tier", "usage"]);
+    expect(fresh.json.usage).toEqual({
+      minute: { used: 0, limit: 60 },
+      daily: { used: 0, limit: 100 },
+      active: { used: 0, limit: 5, submissions: [] },
+    });
+
+    const created = await gw.fetch(
+      "/v1/submissions",
+      jsonPost(account.key, { num_generations: 2 }),
+    );
+    expect(created.status).toBe(201);
+    await gw.fetch("/v1/submissions", { headers: bearer(account.key) });
+    const busy = await admin(gw, "GET", `/accounts/${account.accountId}`);
+    expect(busy.json.usage).toEqual({
+      minute: { used: 2, limit: 60 },
+      daily: { used: 1, limit: 100 },
+      active: { used: 1, limit: 5, submissions: [created.json.id] },
+    });
+
+    expectEnvelope(await admin(gw, "GET", `/accounts/${uniqueId()}`), 404, "not_found", {});
+    expectEnvelope(await admin(gw, "GET", `/accounts/${"x".repeat(65)}`), 404, "not_found", {});
+  });
+
+  it("patches tier and status, validating both", async () => {
+    const gw = gateway();
+    const id = await newAccount(gw);
+    const patched = await admin(gw, "PATCH", `/accounts/${id}`, {
+      tier: "pro",
+      status: "disabled",
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ id, tier: "pro", status: "disabled" });
+    expect(patched.json.created_at).toMatch(RFC3339_UTC);
+    const shown = await admin(gw, "GET", `/accounts/${id}`);
+    expect(shown.json).toMatchObject({ tier: "pro", status: "disabled" });
+    expect(shown.json.usage.minute.limit).toBe(600);
+
+    expectEnvelope(
+      await admin(gw, "PATCH", `/accounts/${id}`, { tier: "x" }),
+      400,
+      "invalid_body",
+      {
+        field: "tier",
+      },
+    );
+    expectEnvelope(
+      await admin(gw, "PATCH", `/accounts/${id}`, { status: "gone" }),
+      400,
+      "invalid_body",
+      { field: "status" },
+    );
+    expectEnvelope(
+      await admin(gw, "PATCH", `/accounts/${id}`, { id: "other" }),
+      400,
+      "invalid_body",
+      { field: "id" },
+    );
+    expectEnvelope(
+      await admin(gw, "PATCH", `/accounts/${uniqueId()}`, { tier: "pro" }),
+      404,
+      "not_found",
+      {},
+    );
+  });
+});
+
+describe("keys", () => {
+  it("issues a key with exactly id, key, account_id, scopes, name, created_at, expires_at", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    const plain = await admin(gw, "POST", "/keys", {
+      account_id: accountId,
+      scopes: ["submissions:read"],
+    });
+    expect(plain.status, plain.text).toBe(201);
+    expect(Object.keys(plain.json).sort()).toEqual(ISSUED_KEY_FIELDS);
+    expect(plain.json).toMatchObject({
+      account_id: accountId,
+      scopes: ["submissions:read"],
+      name: null,
+      expires_at: null,
+    });
+    expect(plain.json.id).toMatch(/^key_[0-9A-Za-z]{16}$/);
+    expect(plain.json.key).toMatch(/^gk_[0-9A-Za-z]{28}$/);
+    expect(plain.json.created_at).toMatch(RFC3339_UTC);
+
+    const named = await admin(gw, "POST", "/keys", {
+      account_id: accountId,
+      scopes: ["submissions:write", "submissions:read", "submissions:write"],
+      name: "deploy bot",
+      expires_at: "2099-01-01T02:00:00+02:00",
+    });
+    expect(named.status).toBe(201);
+    expect(named.json).toMatchObject({
+      scopes: ["submissions:write", "submissions:read"],
+      name: "deploy bot",
+      expires_at: "2099-01-01T00:00:00.000Z",
+    });
+    expect(named.json.key).not.toBe(plain.json.key);
+  });
+
+  it("allows an empty scope list", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    const res = await admin(gw, "POST", "/keys", { account_id: accountId, scopes: [] });
+    expect(res.status).toBe(201);
+    expect(res.json.scopes).toEqual([]);
+  });
+
+  it("answers 404 for an unknown account and 400 naming the field for bad input", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    expectEnvelope(
+      await admin(gw, "POST", "/keys", { account_id: uniqueId(), scopes: [] }),
+      404,
+      "not_found",
+      {},
+    );
+    const bad: [Record<string, unknown>, string][] = [
+      [{ expires_at: "tomorrow" }, "expires_at"],
+      [{ expires_at: "2099-01-01" }, "expires_at"],
+      [{ expires_at: "2099-01-01T00:00:00" }, "expires_at"],
+      [{ expires_at: "2099-13-01T00:00:00Z" }, "expires_at"],
+      [{ expires_at: 4_070_908_800 }, "expires_at"],
+      [{ scopes: ["admin"] }, "scopes"],
+      [{ scopes: "submissions:read" }, "scopes"],
+      [{ scopes: undefined }, "scopes"],
+      [{ name: 7 }, "name"],
+      [{ name: "n".repeat(201) }, "name"],
+      [{ account_id: undefined }, "account_id"],
+      [{ account_id: "a b" }, "account_id"],
+      [{ owner: "me" }, "owner"],
+    ];
+    for (const [patch, field] of bad) {
+      const body = { account_id: accountId, scopes: ["submissions:read"], ...patch };
+      const res = await admin(gw, "POST", "/keys", body);
+      expect({ patch, status: res.status }).toEqual({ patch, status: 400 });
+      expectEnvelope(res, 400, "invalid_body", { field });
+    }
+  });
+
+  it("lists an account's keys without any secret or digest", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    const a = await newKey(gw, accountId, { name: "a" });
+    const b = await newKey(gw, accountId, { scopes: [] });
+    await admin(gw, "DELETE", `/keys/${b.id}`);
+    const listed = await admin(gw, "GET", `/keys?account_id=${accountId}`);
+    expect(listed.status).toBe(200);
+    expect(Object.keys(listed.json)).toEqual(["data"]);
+    expect(listed.json.data).toHaveLength(2);
+    for (const entry of listed.json.data) {
+      expect(Object.keys(entry).sort()).toEqual(KEY_VIEW_FIELDS);
+    }
+    const byId = Object.fromEntries(
+      listed.json.data.map((entry: { id: string }) => [entry.id, entry]),
+    );
+    expect(byId[a.id]).toMatchObject({ name: "a", revoked_at: null, account_id: accountId });
+    expect(byId[b.id].revoked_at).toMatch(RFC3339_UTC);
+    for (const key of [a.key, b.key]) {
+      expect(listed.text).not.toContain(key);
+      expect(listed.text).not.toContain(await sha256Hex(key));
+    }
+
+    expectEnvelope(await admin(gw, "GET", "/keys"), 400, "invalid_parameter", {
+      field: "account_id",
+    });
+    expectEnvelope(await admin(gw, "GET", `/keys?account_id=${uniqueId()}`), 404, "not_found", {});
+  });
+
+  it("shows, patches and revokes one key by id", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    const key = await newKey(gw, accountId, { name: "before" });
+
+    const shown = await admin(gw, "GET", `/keys/${key.id}`);
+    expect(shown.status).toBe(200);
+    expect(Object.keys(shown.json).sort()).toEqual(KEY_VIEW_FIELDS);
+    expect(shown.json).toMatchObject({ id: key.id, name: "before", revoked_at: null });
+    expect(shown.text).not.toContain(key.key);
+    expect(shown.text).not.toContain(await sha256Hex(key.key));
+
+    const patched = await admin(gw, "PATCH", `/keys/${key.id}`, {
+      name: "after",
+      scopes: [],
+      expires_at: "2099-06-01T00:00:00Z",
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({
+      id: key.id,
+      name: "after",
+      scopes: [],
+      expires_at: "2099-06-01T00:00:00.000Z",
+    });
+    const cleared = await admin(gw, "PATCH", `/keys/${key.id}`, { name: null, expires_at: null });
+    expect(cleared.json).toMatchObject({ name: null, expires_at: null, scopes: [] });
+    for (const [body, field] of [
+      [{ scopes: ["x"] }, "scopes"],
+      [{ expires_at: "soon" }, "expires_at"],
+      [{ revoked_at: null }, "revoked_at"],
+    ] as const) {
+      expectEnvelope(await admin(gw, "PATCH", `/keys/${key.id}`, body), 400, "invalid_body", {
+        field,
+      });
+    }
+
+    const revoked = await admin(gw, "DELETE", `/keys/${key.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.json).toEqual({ id: key.id, revoked_at: expect.stringMatching(RFC3339_UTC) });
+    expect((await admin(gw, "GET", `/keys/${key.id}`)).json.revoked_at).toBe(
+      revoked.json.revoked_at,
+    );
+    // Revoking again changes nothing.
+    const again = await admin(gw, "DELETE", `/keys/${key.id}`);
+    expect(again.status).toBe(200);
+    expect(again.json.revoked_at).toBe(revoked.json.revoked_at);
+
+    for (const [method, body] of [
+      ["GET", undefined],
+      ["PATCH", { name: "x" }],
+      ["DELETE", undefined],
+      ["POST", {}],
+    ] as const) {
+      const path =
+        method === "POST" ? "/keys/key_0000000000000000/rotate" : "/keys/key_0000000000000000";
+      expectEnvelope(await admin(gw, method, path, body), 404, "not_found", {});
+    }
+  });
+
+  it("rotates into a new key answered like creation", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    const key = await newKey(gw, accountId, { scopes: ["submissions:write"], name: "r" });
+    const rotated = await admin(gw, "POST", `/keys/${key.id}/rotate`, { grace_seconds: 30 });
+    expect(rotated.status).toBe(201);
+    expect(Object.keys(rotated.json).sort()).toEqual(ISSUED_KEY_FIELDS);
+    expect(rotated.json).toMatchObject({
+      account_id: accountId,
+      scopes: ["submissions:write"],
+      name: "r",
+    });
+    const listed = await admin(gw, "GET", `/keys?account_id=${accountId}`);
+    expect(listed.json.data.map((k: { id: string }) => k.id).sort()).toEqual(
+      [key.id, rotated.json.id].sort(),
+    );
+  });
+});
+
+describe("release endpoint", () => {
+  it("releases a held submission once and answers released:false after, and for unknown ids", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const created = await gw.fetch("/v1/submissions", jsonPost(account.key, {}));
+    expect(created.status).toBe(201);
+    const path = (sub: string) => `/accounts/${account.accountId}/submissions/${sub}/release`;
+
+    expect((await admin(gw, "POST", path("sub_unknown"))).json).toEqual({ released: false });
+    const first = await admin(gw, "POST", path(created.json.id));
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({ released: true });
+    expect((await admin(gw, "POST", path(created.json.id))).json).toEqual({ released: false });
+    const usage = (await admin(gw, "GET", `/accounts/${account.accountId}`)).json.usage;
+    expect(usage.active).toEqual({ used: 0, limit: 5, submissions: [] });
+
+    expectEnvelope(
+      await admin(gw, "POST", `/accounts/${uniqueId()}/submissions/sub_x/release`),
+      404,
+      "not_found",
+      {},
+    );
+  });
+});
+
+describe("gateway-owned paths", () => {
+  it("answers 404 for unknown admin paths", async () => {
+    const gw = gateway();
+    const id = await newAccount(gw);
+    for (const [method, path] of [
+      ["GET", "/_gateway/admin/nope"],
+      ["GET", "/_gateway/admin"],
+      ["GET", "/_gateway/admin/accounts"],
+      ["PUT", "/_gateway/admin/accounts"],
+      ["DELETE", `/_gateway/admin/accounts/${id}`],
+      ["POST", `/_gateway/admin/accounts/${id}/unknown`],
+      ["GET", `/_gateway/admin/accounts/${id}/`],
+    ] as const) {
+      const res = await gw.fetch(path, { method, headers: adminHeaders });
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
+      expectEnvelope(res, 404, "not_found", {});
+    }
+  });
+
+  it("answers 404 for any other /_gateway spelling and never proxies it, even with a valid key", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const testTag = tag("gateway-paths");
+    const paths = [
+      "/_gateway",
+      "/_gateway/x",
+      "/_gateway/health/",
+      "/_gateway//health",
+      "//_gateway/x",
+      "//_gateway/health",
+      "/_GATEWAY/health",
+      "/_Gateway/admin/accounts",
+      "/%5Fgateway/health",
+      "/%5fgateway/health",
+      "/%5Fgateway/admin/keys?account_id=x",
+      `/%5Fgateway/admin/accounts/${account.accountId}`,
+      `//_gateway/admin/accounts/${account.accountId}`,
+      "/%5F%67ateway/health",
+    ];
+    for (const path of paths) {
+      for (const headers of [
+        { "X-Test-Tag": testTag },
+        { "X-Test-Tag": testTag, ...bearer(account.key) },
+        { "X-Test-Tag": testTag, ...adminHeaders },
+      ]) {
+        const res = await gw.fetch(path, { headers });
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expectEnvelope(res, 404, "not_found", {});
+      }
+    }
+    expect((await originStats(testTag)).count).toBe(0);
+    expect((await gw.fetch("/_gateway/health")).json).toEqual({ status: "ok" });
+  });
+});
