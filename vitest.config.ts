@@ -22,7 +22,11 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], globalSetup: ["test/support/global-setup.ts"] },
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+        },
       },
       {
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node" },

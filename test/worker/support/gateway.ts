@@ -40,7 +40,10 @@ export interface GatewayResponse {
 export interface GatewayHarness {
   fetch(path: string, init?: RequestInit): Promise<GatewayResponse>;
   /** The raw Response, without waiting for completion work. */
-  raw(path: string, init?: RequestInit): Promise<{ response: Response; settled: () => Promise<void> }>;
+  raw(
+    path: string,
+    init?: RequestInit,
+  ): Promise<{ response: Response; settled: () => Promise<void> }>;
 }
 
 /**
@@ -99,7 +102,11 @@ export async function createAccount(
   const account = await gw.fetch("/_gateway/admin/accounts", {
     method: "POST",
     headers: adminHeaders,
-    body: JSON.stringify({ id: accountId, tier: options.tier ?? "free", status: options.status ?? "active" }),
+    body: JSON.stringify({
+      id: accountId,
+      tier: options.tier ?? "free",
+      status: options.status ?? "active",
+    }),
   });
   if (account.status !== 201) throw new Error(`account: ${account.status} ${account.text}`);
   const key = await gw.fetch("/_gateway/admin/keys", {
@@ -115,7 +122,9 @@ export async function createAccount(
 }
 
 /** Reads the test origin's counters for a tag (see scripts/demo-origin test controls). */
-export async function originStats(tag: string): Promise<{ count: number; in_flight: number; max_in_flight: number; creates: number }> {
+export async function originStats(
+  tag: string,
+): Promise<{ count: number; in_flight: number; max_in_flight: number; creates: number }> {
   const response = await fetch(`${originUrl()}/__test/stats?tag=${encodeURIComponent(tag)}`);
   return response.json();
 }

@@ -58,7 +58,11 @@ describe("error catalogue", () => {
   });
 
   it("adds WWW-Authenticate: Bearer to every 401", () => {
-    for (const code of ["missing_credentials", "invalid_credentials", "account_disabled"] as const) {
+    for (const code of [
+      "missing_credentials",
+      "invalid_credentials",
+      "account_disabled",
+    ] as const) {
       const response = renderErrorResponse(new GatewayError(code), "r");
       expect(response.headers.get("WWW-Authenticate")).toBe("Bearer");
     }

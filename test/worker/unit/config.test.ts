@@ -51,7 +51,11 @@ describe("configuration", () => {
   });
 
   it("reads MAINTENANCE and the timeout", () => {
-    const config = parseConfig({ ORIGIN_URL: ORIGIN, MAINTENANCE: "true", ORIGIN_TIMEOUT_MS: "1500" });
+    const config = parseConfig({
+      ORIGIN_URL: ORIGIN,
+      MAINTENANCE: "true",
+      ORIGIN_TIMEOUT_MS: "1500",
+    });
     expect(config.maintenance).toBe(true);
     expect(config.originTimeoutMs).toBe(1500);
   });
@@ -72,7 +76,9 @@ describe("GATEWAY_POLICY", () => {
 
   it("adds a new tier only when every field is given", () => {
     const full = { ...DEFAULT_POLICY.tiers.pro, per_minute: 6000 };
-    expect(parsePolicy(JSON.stringify({ tiers: { enterprise: full } })).tiers.enterprise).toEqual(full);
+    expect(parsePolicy(JSON.stringify({ tiers: { enterprise: full } })).tiers.enterprise).toEqual(
+      full,
+    );
     const { per_day: _omitted, ...partial } = full;
     expect(() => parsePolicy(JSON.stringify({ tiers: { enterprise: partial } }))).toThrow(
       "GATEWAY_POLICY.tiers.enterprise.per_day: is required",
@@ -80,9 +86,18 @@ describe("GATEWAY_POLICY", () => {
   });
 
   it.each([
-    [{ tiers: { free: { per_minute: 0 } } }, "GATEWAY_POLICY.tiers.free.per_minute: must be an integer"],
-    [{ tiers: { free: { per_minute: 1.5 } } }, "GATEWAY_POLICY.tiers.free.per_minute: must be an integer"],
-    [{ tiers: { free: { per_minute: "60" } } }, "GATEWAY_POLICY.tiers.free.per_minute: must be an integer"],
+    [
+      { tiers: { free: { per_minute: 0 } } },
+      "GATEWAY_POLICY.tiers.free.per_minute: must be an integer",
+    ],
+    [
+      { tiers: { free: { per_minute: 1.5 } } },
+      "GATEWAY_POLICY.tiers.free.per_minute: must be an integer",
+    ],
+    [
+      { tiers: { free: { per_minute: "60" } } },
+      "GATEWAY_POLICY.tiers.free.per_minute: must be an integer",
+    ],
     [{ tiers: { free: { burst: 1 } } }, "GATEWAY_POLICY.tiers.free.burst: is not a known field"],
     [{ tiers: { "Bad Tier": DEFAULT_POLICY.tiers.free } }, "GATEWAY_POLICY.tiers.Bad Tier"],
     [{ tiers: [] }, "GATEWAY_POLICY.tiers: must be an object"],

@@ -1,0 +1,116 @@
+// Helpers shared by the admission tests (contract sections 3, 5, 6a): reaching an account's
+// Durable Object, moving its time, and reading what the gateway and the origin saw.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { AccountUsage } from "../../../src/account/types";
+import type { GatewayVars } from "../../../src/config/config";
+import {
+  adminHeaders,
+  bearer,
+  createAccount,
+  type GatewayHarness,
+  type GatewayResponse,
+  type ManualClock,
+  type TestAccount,
+} from "../support/gateway";
+
+export function accountObject(accountId: string) {
+  return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
+}
+
+/** Makes the account's object read `clock` (call before its first admission, again after eviction). */
+export async function useClock(accountId: string, clock: ManualClock): Promise<void> {
+  await runInDurableObject(accountObject(accountId), (instance) => {
+    instance.clock = clock;
+  });
+}
+
+/**
+ * The gateway harness overrides vars for the Worker only; in a deployment the Worker and the
+ * object share one environment, so the object is given the same vars here (its config is parsed
+ * per env object, so a new object means a fresh parse).
+ */
+export async function useVars(accountId: string, vars: GatewayVars): Promise<void> {
+  await runInDurableObject(accountObject(accountId), (instance) => {
+    const current: unknown = Reflect.get(instance, "env");
+    Reflect.set(instance, "env", { ...(current as object), ...vars });
+  });
+}
+
+/** A fresh account whose object runs on `clock` (and on `vars`, when given). */
+export async function accountOn(
+  gw: GatewayHarness,
+  clock: ManualClock,
+  options: { tier?: string; scopes?: string[]; vars?: GatewayVars } = {},
+): Promise<TestAccount> {
+  const { vars, ...accountOptions } = options;
+  const account = await createAccount(gw, accountOptions);
+  await useClock(account.accountId, clock);
+  if (vars !== undefined) await useVars(account.accountId, vars);
+  return account;
+}
+
+/** A second key for an existing account, through the admin API. */
+export async function addKey(gw: GatewayHarness, accountId: string): Promise<string> {
+  const res = await gw.fetch("/_gateway/admin/keys", {
+    method: "POST",
+    headers: adminHeaders,
+    body: JSON.stringify({
+      account_id: accountId,
+      scopes: ["submissions:read", "submissions:write"],
+    }),
+  });
+  expect(res.status).toBe(201);
+  return res.json.key;
+}
+
+/** A plain read (list, limit 1), optionally tagged so the origin counts it. */
+export function read(gw: GatewayHarness, key: string, headers: Record<string, string> = {}) {
+  return gw.fetch("/v1/submissions?limit=1", { headers: { ...bearer(key), ...headers } });
+}
+
+/** A submission create with a valid body. */
+export function create(gw: GatewayHarness, key: string, headers: Record<string, string> = {}) {
+  return gw.fetch("/v1/submissions", {
+    method: "POST",
+    headers: { ...bearer(key), "Content-Type": "application/json", ...headers },
+    body: JSON.stringify({ num_generations: 10 }),
+  });
+}
+
+export async function usage(gw: GatewayHarness, accountId: string): Promise<AccountUsage> {
+  const res = await gw.fetch(`/_gateway/admin/accounts/${accountId}`, { headers: adminHeaders });
+  expect(res.status).toBe(200);
+  return res.json.usage;
+}
+
+/** Asserts Retry-After is an integer ≥ 1 equal to details.retry_after, and returns it. */
+export function retryAfterOf(res: GatewayResponse): number {
+  const header = res.headers.get("Retry-After");
+  expect(header).toMatch(/^[1-9][0-9]*$/);
+  const seconds = Number(header);
+  expect(res.json.error.details.retry_after).toBe(seconds);
+  return seconds;
+}
+
+/** The `r` and `t` of the RateLimit header. */
+export function rateLimitState(res: GatewayResponse): { r: number; t: number } {
+  const header = res.headers.get("RateLimit") ?? "";
+  const match = /^"minute";r=(\d+);t=(\d+)$/.exec(header);
+  if (match === null) throw new Error(`unexpected RateLimit header: ${JSON.stringify(header)}`);
+  return { r: Number(match[1]), t: Number(match[2]) };
+}
+
+export function countStatuses(responses: GatewayResponse[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const res of responses) counts[res.status] = (counts[res.status] ?? 0) + 1;
+  return counts;
+}
+
+/** Rows in the object's slot table, read straight from SQLite (no lazy expiry on the way). */
+export async function slotRows(accountId: string): Promise<number> {
+  return runInDurableObject(accountObject(accountId), (_instance, state) => {
+    return state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM slots").one().n;
+  });
+}

@@ -1,0 +1,219 @@
+// Per-minute rate (contract sections 3, 5, 6a): exact under concurrency, rolling, per account,
+// a Retry-After that can be trusted, and the RateLimit headers.
+import { evictDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { bearer, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+import {
+  accountObject,
+  accountOn,
+  addKey,
+  countStatuses,
+  rateLimitState,
+  read,
+  retryAfterOf,
+  usage,
+  useClock,
+} from "./admission-support";
+
+const FREE_POLICY =
+  '"minute";q=60;w=60, "daily";q=100;w=86400, "active";q=5;qu="concurrent-requests"';
+const PRO_POLICY =
+  '"minute";q=600;w=60, "daily";q=5000;w=86400, "active";q=20;qu="concurrent-requests"';
+
+describe("per-minute rate", () => {
+  it("admits exactly 60 of 70 concurrent reads and tells the other 10 when to come back", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await accountOn(gw, clock);
+    const tag = uniqueId("rate70");
+
+    const responses = await Promise.all(
+      Array.from({ length: 70 }, () => read(gw, account.key, { "X-Test-Tag": tag })),
+    );
+
+    expect(countStatuses(responses)).toEqual({ 200: 60, 429: 10 });
+    for (const res of responses.filter((r) => r.status === 429)) {
+      expect(res.json.error.code).toBe("rate_limited");
+      expect(res.json.error.details).toMatchObject({ limit: 60, window_s: 60 });
+      // All 60 were admitted at the same instant: the window frees a full minute later.
+      expect(retryAfterOf(res)).toBe(60);
+      expect(rateLimitState(res)).toEqual({ r: 0, t: 60 });
+      expect(res.headers.get("RateLimit-Policy")).toBe(FREE_POLICY);
+    }
+    const origin = await originStats(tag);
+    expect(origin.count).toBe(60);
+    // The rejected ten consumed nothing.
+    expect((await usage(gw, account.accountId)).minute).toEqual({ used: 60, limit: 60 });
+  });
+
+  it("admits after exactly Retry-After seconds and not one second sooner", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await accountOn(gw, clock);
+    const start = clock.now();
+
+    expect((await read(gw, account.key)).status).toBe(200);
+    clock.advance(12_300);
+    const rest = await Promise.all(Array.from({ length: 59 }, () => read(gw, account.key)));
+    expect(countStatuses(rest)).toEqual({ 200: 59 });
+
+    const limited = await read(gw, account.key);
+    expect(limited.status).toBe(429);
+    const retryAfter = retryAfterOf(limited);
+    // The oldest admission (at start) leaves the window at start + 60 s: 47.7 s away, rounded up.
+    expect(retryAfter).toBe(48);
+    const rejectedAt = clock.now();
+
+    clock.set(rejectedAt + (retryAfter - 1) * 1000);
+    const early = await read(gw, account.key);
+    expect(early.status).toBe(429);
+    expect(retryAfterOf(early)).toBe(1);
+
+    clock.set(rejectedAt + retryAfter * 1000);
+    expect(clock.now()).toBeGreaterThanOrEqual(start + 60_000);
+    const onTime = await read(gw, account.key);
+    expect(onTime.status).toBe(200);
+    expect(rateLimitState(onTime)).toEqual({ r: 0, t: 12 });
+
+    // The window is full again; the next one waits for the 59 admitted at start + 12.3 s.
+    const next = await read(gw, account.key);
+    expect(next.status).toBe(429);
+    expect(retryAfterOf(next)).toBe(Math.ceil((start + 12_300 + 60_000 - clock.now()) / 1000));
+  });
+
+  it("is a rolling window: requests spread over time leave it one by one", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await accountOn(gw, clock);
+    // Just before a wall-clock minute boundary, so a fixed window would reset within a second.
+    const t0 = Math.floor(clock.now() / 60_000) * 60_000 + 59_500;
+    clock.set(t0);
+
+    const burst = (n: number) =>
+      Promise.all(Array.from({ length: n }, () => read(gw, account.key)));
+    expect(countStatuses(await burst(20))).toEqual({ 200: 20 });
+    clock.set(t0 + 20_000);
+    expect(countStatuses(await burst(20))).toEqual({ 200: 20 });
+    clock.set(t0 + 40_000);
+    expect(countStatuses(await burst(20))).toEqual({ 200: 20 });
+
+    // Across the wall-clock minute boundary nothing has left yet.
+    clock.set(t0 + 1_000);
+    const crossed = await read(gw, account.key);
+    expect(crossed.status).toBe(429);
+    expect(retryAfterOf(crossed)).toBe(59);
+    clock.set(t0 + 59_999);
+    const stillFull = await read(gw, account.key);
+    expect(stillFull.status).toBe(429);
+    expect(retryAfterOf(stillFull)).toBe(1);
+
+    // At t0 + 60 s the first 20 have left: exactly 20 fit, then the next 20 leave at t0 + 80 s.
+    clock.set(t0 + 60_000);
+    const second = await burst(25);
+    expect(countStatuses(second)).toEqual({ 200: 20, 429: 5 });
+    for (const res of second.filter((r) => r.status === 429)) expect(retryAfterOf(res)).toBe(20);
+
+    clock.set(t0 + 80_000);
+    expect(countStatuses(await burst(21))).toEqual({ 200: 20, 429: 1 });
+    expect((await usage(gw, account.accountId)).minute).toEqual({ used: 60, limit: 60 });
+  });
+
+  it("counts all keys of one account together, and accounts apart", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const first = await accountOn(gw, clock);
+    const secondKey = await addKey(gw, first.accountId);
+    const other = await accountOn(gw, clock);
+
+    const mixed = await Promise.all(
+      Array.from({ length: 80 }, (_, i) => read(gw, i % 2 === 0 ? first.key : secondKey)),
+    );
+    expect(countStatuses(mixed)).toEqual({ 200: 60, 429: 20 });
+    expect((await read(gw, first.key)).status).toBe(429);
+    expect((await read(gw, secondKey)).status).toBe(429);
+
+    // Another account has its own 60, even while the first is limited.
+    const others = await Promise.all(Array.from({ length: 61 }, () => read(gw, other.key)));
+    expect(countStatuses(others)).toEqual({ 200: 60, 429: 1 });
+  });
+
+  it("forgets nothing when the object is evicted: a full window stays full", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await accountOn(gw, clock);
+    const filled = await Promise.all(Array.from({ length: 60 }, () => read(gw, account.key)));
+    expect(countStatuses(filled)).toEqual({ 200: 60 });
+    clock.advance(30_000);
+
+    await evictDurableObject(accountObject(account.accountId));
+    await useClock(account.accountId, clock);
+
+    const after = await read(gw, account.key);
+    expect(after.status).toBe(429);
+    expect(retryAfterOf(after)).toBe(30);
+    expect((await usage(gw, account.accountId)).minute).toEqual({ used: 60, limit: 60 });
+    clock.advance(30_000);
+    expect((await read(gw, account.key)).status).toBe(200);
+  });
+});
+
+describe("RateLimit headers", () => {
+  it("announces the tier's policies exactly, for free and pro", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const free = await accountOn(gw, clock);
+    const pro = await accountOn(gw, clock, { tier: "pro" });
+
+    const freeRes = await read(gw, free.key);
+    expect(freeRes.headers.get("RateLimit-Policy")).toBe(FREE_POLICY);
+    expect(freeRes.headers.get("RateLimit")).toBe('"minute";r=59;t=60');
+
+    const proRes = await read(gw, pro.key);
+    expect(proRes.headers.get("RateLimit-Policy")).toBe(PRO_POLICY);
+    expect(proRes.headers.get("RateLimit")).toBe('"minute";r=599;t=60');
+  });
+
+  it("counts r down with each admission and gives t as seconds until the oldest counted leaves", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await accountOn(gw, clock);
+
+    // Nothing counted yet (an answer decided at the edge, before any admission): t is 0.
+    const before = await gw.fetch("/v1/submissions?limit=0", { headers: bearer(account.key) });
+    expect(before.status).toBe(400);
+    expect(rateLimitState(before)).toEqual({ r: 60, t: 0 });
+
+    // The first admitted response already counts itself: it is the oldest, a full minute away.
+    expect(rateLimitState(await read(gw, account.key))).toEqual({ r: 59, t: 60 });
+    expect(rateLimitState(await read(gw, account.key))).toEqual({ r: 58, t: 60 });
+    clock.advance(10_000);
+    expect(rateLimitState(await read(gw, account.key))).toEqual({ r: 57, t: 50 });
+    clock.advance(400);
+    expect(rateLimitState(await read(gw, account.key))).toEqual({ r: 56, t: 50 });
+
+    // 60.5 s after the first two: they have left; the oldest counted is the one at 10 s.
+    clock.advance(50_100);
+    expect(rateLimitState(await read(gw, account.key))).toEqual({ r: 57, t: 10 });
+
+    // Once everything counted has left, t is 0 again and r is the full limit.
+    clock.advance(61_000);
+    const idle = await gw.fetch("/v1/submissions?limit=0", { headers: bearer(account.key) });
+    expect(idle.status).toBe(400);
+    expect(rateLimitState(idle)).toEqual({ r: 60, t: 0 });
+  });
+
+  it("gives a 429 r=0 and t equal to the wait for the oldest counted request", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await accountOn(gw, clock);
+    expect((await read(gw, account.key)).status).toBe(200);
+    clock.advance(5_000);
+    await Promise.all(Array.from({ length: 59 }, () => read(gw, account.key)));
+    clock.advance(1_500);
+
+    const limited = await read(gw, account.key);
+    expect(limited.status).toBe(429);
+    expect(rateLimitState(limited)).toEqual({ r: 0, t: 54 });
+    expect(retryAfterOf(limited)).toBe(54);
+  });
+});

@@ -1,0 +1,256 @@
+// Faults of the origin (contract sections 2 and 5): refusing connections, too slow, 5xx answers
+// with and without the envelope, a connection cut mid-body, redirects. For each: the contract's
+// answer, nothing stored that should not be, no slot or lock kept past its expiry, and the
+// gateway healthy afterwards.
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import {
+  bearer,
+  createAccount,
+  gateway,
+  ManualClock,
+  originStats,
+  originUrl,
+  uniqueId,
+} from "../support/gateway";
+import {
+  accountObject,
+  createSubmission,
+  expectEnvelope,
+  expectHealthy,
+  LOCK_MS,
+  originSubmissions,
+  tables,
+  usage,
+  useClock,
+} from "./hostile-support";
+
+/** Nothing listens on port 1 of the loopback: every connection is refused. */
+const CLOSED_ORIGIN = "http://127.0.0.1:1";
+
+describe("an origin that refuses connections", () => {
+  it("answers a create 503 origin_unreachable, stores nothing, frees the slot and refunds the quota", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const down = gateway({ vars: { ORIGIN_URL: CLOSED_ORIGIN } });
+
+    const res = await createSubmission(down, account, { "Idempotency-Key": "down-1" });
+    const error = expectEnvelope(res, 503, "service_unavailable");
+    expect(error.details.reason).toBe("origin_unreachable");
+    expect(res.text).not.toContain("127.0.0.1");
+    expect(await tables(account.accountId)).toEqual({ slots: [], idempotency: [] });
+    const after = await usage(gw, account.accountId);
+    expect(after.active.used).toBe(0);
+    expect(after.daily.used).toBe(0);
+
+    // "Not processed": the same key is executed again, not answered 409 or replayed.
+    const again = await createSubmission(down, account, { "Idempotency-Key": "down-1" });
+    expect(expectEnvelope(again, 503).details.reason).toBe("origin_unreachable");
+    expect(again.headers.get("Idempotent-Replayed")).toBeNull();
+
+    // When the origin is back, the same key creates exactly once.
+    const tag = uniqueId("refused-back");
+    const back = await createSubmission(gw, account, {
+      "Idempotency-Key": "down-1",
+      "X-Test-Tag": tag,
+    });
+    expect(back.status, back.text).toBe(201);
+    expect((await originStats(tag)).creates).toBe(1);
+    await expectHealthy(gw, account);
+  });
+
+  it("answers a plain read 503 origin_unreachable with Retry-After", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const down = gateway({ vars: { ORIGIN_URL: CLOSED_ORIGIN } });
+    const res = await down.fetch("/v1/submissions", { headers: bearer(account.key) });
+    expect(expectEnvelope(res, 503, "service_unavailable").details.reason).toBe(
+      "origin_unreachable",
+    );
+    expect((await usage(gw, account.accountId)).active.used).toBe(0);
+    await expectHealthy(gw, account);
+  });
+});
+
+describe("an origin slower than the timeout", () => {
+  it("answers 503 origin_timeout, keeps slot and key pending until timeout + 5 s, then frees both", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await createAccount(gw);
+    await useClock(account.accountId, clock);
+    // The worker gives up after 300 ms; the object's lock still runs for its own
+    // ORIGIN_TIMEOUT_MS (2000) + 5000 ms, the longer of the two.
+    const impatient = gateway({ clock, vars: { ORIGIN_TIMEOUT_MS: "300" } });
+    const tag = uniqueId("slow");
+
+    const res = await createSubmission(impatient, account, {
+      "Idempotency-Key": "slow-1",
+      "X-Test-Delay-Ms": "3000",
+      "X-Test-Tag": tag,
+    });
+    expect(expectEnvelope(res, 503, "service_unavailable").details.reason).toBe("origin_timeout");
+    // The origin may still be creating: the slot stays pending and the key in progress.
+    expect(await tables(account.accountId)).toEqual({
+      slots: [{ submission_id: null }],
+      idempotency: [{ key: "slow-1", state: "in_progress" }],
+    });
+    const locked = await createSubmission(gw, account, { "Idempotency-Key": "slow-1" });
+    expectEnvelope(locked, 409, "idempotency_key_in_progress");
+
+    clock.advance(LOCK_MS - 1);
+    expectEnvelope(await createSubmission(gw, account, { "Idempotency-Key": "slow-1" }), 409);
+    expect((await usage(gw, account.accountId)).active.used).toBe(1);
+
+    clock.advance(2);
+    expect(await runDurableObjectAlarm(accountObject(account.accountId))).toBe(true);
+    expect(await tables(account.accountId)).toEqual({ slots: [], idempotency: [] });
+    expect((await usage(gw, account.accountId)).active.used).toBe(0);
+    // The gateway hung up, so the origin created nothing; the retry creates exactly one.
+    expect(await originSubmissions(gw, account)).toEqual([]);
+    const retry = await createSubmission(gw, account, {
+      "Idempotency-Key": "slow-1",
+      "X-Test-Tag": tag,
+    });
+    expect(retry.status, retry.text).toBe(201);
+    expect(await originSubmissions(gw, account)).toEqual([retry.json.id]);
+    expect((await originStats(tag)).creates).toBe(2);
+    await expectHealthy(gw, account);
+  });
+});
+
+describe("origin 5xx answers", () => {
+  it("passes a JSON 500 envelope through unchanged, stores it for replay, frees the slot", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const tag = uniqueId("json-500");
+    const headers = { "Idempotency-Key": "j500", "X-Test-Status": "500", "X-Test-Tag": tag };
+    const res = await createSubmission(gw, account, headers);
+    const error = expectEnvelope(res, 500, "internal_error");
+    expect(error.message).toContain("Demo origin test answer");
+    const replay = await createSubmission(gw, account, headers);
+    expect(replay.status).toBe(500);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(replay.text).toBe(res.text);
+    expect((await originStats(tag)).count).toBe(1);
+    const after = await usage(gw, account.accountId);
+    expect(after.active.used).toBe(0);
+    expect(after.daily.used).toBe(0);
+    await expectHealthy(gw, account);
+  });
+
+  it("passes a JSON 502/504 envelope through and frees the key (not processed, retry)", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    for (const status of ["502", "504"]) {
+      const tag = uniqueId(`json-${status}`);
+      const headers = {
+        "Idempotency-Key": `j${status}`,
+        "X-Test-Status": status,
+        "X-Test-Tag": tag,
+      };
+      const res = await createSubmission(gw, account, headers);
+      expect(res.status).toBe(Number(status));
+      expect(res.json.error.code).toBe("service_unavailable");
+      expect(res.json.error.request_id).toBe(res.headers.get("X-Request-Id"));
+      const retry = await createSubmission(gw, account, headers);
+      expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
+      expect((await originStats(tag)).count).toBe(2);
+    }
+    expect(await tables(account.accountId)).toEqual({ slots: [], idempotency: [] });
+    await expectHealthy(gw, account);
+  });
+
+  it("replaces an HTML 502 with 503 origin_unavailable and an HTML 500 with 500 internal_error, storing neither", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const cases = [
+      { status: "502", expected: 503, code: "service_unavailable" },
+      { status: "500", expected: 500, code: "internal_error" },
+    ];
+    for (const { status, expected, code } of cases) {
+      const tag = uniqueId(`html-${status}`);
+      const headers = {
+        "Idempotency-Key": `html-${status}`,
+        "X-Test-Status": status,
+        "X-Test-Body": "html",
+        "X-Test-Tag": tag,
+      };
+      const res = await createSubmission(gw, account, headers);
+      const error = expectEnvelope(res, expected, code);
+      if (expected === 503) expect(error.details.reason).toBe("origin_unavailable");
+      expect(res.text).not.toContain("<html");
+      // The gateway's own errors are never stored: the same key reaches the origin again.
+      const retry = await createSubmission(gw, account, headers);
+      expectEnvelope(retry, expected, code);
+      expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
+      expect((await originStats(tag)).count).toBe(2);
+    }
+    expect(await tables(account.accountId)).toEqual({ slots: [], idempotency: [] });
+    const after = await usage(gw, account.accountId);
+    expect(after.active.used).toBe(0);
+    expect(after.daily.used).toBe(0);
+    await expectHealthy(gw, account);
+  });
+});
+
+describe("an origin that cuts the connection mid-body", () => {
+  it("gives the client a status and a body that errors, and stays healthy", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const { response, settled } = await gw.raw("/__test/reset", { headers: bearer(account.key) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("X-Request-Id")).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    await expect(response.arrayBuffer()).rejects.toThrow();
+    await settled();
+    await expectHealthy(gw, account);
+  });
+
+  it("stores nothing for an idempotent request whose answer broke: the retry reaches the origin", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const tag = uniqueId("reset-idem");
+    const init = {
+      method: "POST",
+      headers: { ...bearer(account.key), "Idempotency-Key": "reset-1", "X-Test-Tag": tag },
+    };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const { response, settled } = await gw.raw("/__test/reset", init);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Idempotent-Replayed")).toBeNull();
+      await expect(response.arrayBuffer()).rejects.toThrow();
+      await settled();
+      expect(await tables(account.accountId)).toEqual({ slots: [], idempotency: [] });
+      expect((await originStats(tag)).count).toBe(attempt);
+    }
+    await expectHealthy(gw, account);
+  });
+});
+
+describe("an origin that redirects", () => {
+  it("passes the 302 back without following it, and replays a stored one", async () => {
+    const gw = gateway();
+    const account = await createAccount(gw);
+    const tag = uniqueId("redirect");
+    const res = await gw.fetch("/__test/redirect", {
+      headers: { ...bearer(account.key), "X-Test-Tag": tag },
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("Location")).toBe("/v1/elsewhere");
+    expect(res.headers.get("Location")).not.toContain(originUrl());
+    // Following it would have sent a second tagged request.
+    expect((await originStats(tag)).count).toBe(1);
+
+    const init = {
+      method: "POST",
+      headers: { ...bearer(account.key), "Idempotency-Key": "redirect-1", "X-Test-Tag": tag },
+    };
+    const first = await gw.fetch("/__test/redirect", init);
+    const replay = await gw.fetch("/__test/redirect", init);
+    expect(first.status).toBe(302);
+    expect(replay.status).toBe(302);
+    expect(replay.headers.get("Location")).toBe("/v1/elsewhere");
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect((await originStats(tag)).count).toBe(2);
+    await expectHealthy(gw, account);
+  });
+});
