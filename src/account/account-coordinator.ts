@@ -78,8 +78,6 @@ export class AccountCoordinator extends DurableObject<Env> {
         remaining: Math.max(0, tier.per_minute - used),
         resetSeconds: this.rate.resetSeconds(now),
       },
-      daily: { limit: tier.per_day, used: this.quota.used(utcDay(now)) },
-      active: { limit: tier.in_flight, used: this.slots.used(now) },
     };
   }
 
@@ -146,23 +144,26 @@ export class AccountCoordinator extends DurableObject<Env> {
     }
     const day = utcDay(now);
     if (request.isCreate) {
-      if (limits.active.used >= tier.in_flight) {
+      // Slots and the day's count are read only for creates: a read never needs them.
+      const active = this.slots.used(now);
+      const daily = this.quota.used(day);
+      if (active >= tier.in_flight) {
         return reject(
           {
             code: "too_many_active_api_requests",
-            details: { used: limits.active.used, limit: tier.in_flight },
+            details: { used: active, limit: tier.in_flight },
             // A polling hint: a slot frees when a submission finishes.
             retryAfter: 1,
           },
           limits,
         );
       }
-      if (limits.daily.used >= tier.per_day) {
+      if (daily >= tier.per_day) {
         return reject(
           {
             code: "capacity_exceeded",
             message: "The daily submission quota is used up.",
-            details: { reason: "daily_quota", used: limits.daily.used, limit: tier.per_day },
+            details: { reason: "daily_quota", used: daily, limit: tier.per_day },
             retryAfter: secondsToUtcMidnight(now),
           },
           limits,
@@ -191,7 +192,8 @@ export class AccountCoordinator extends DurableObject<Env> {
       );
       ticket.idempotency = { key: request.idempotency.key, claimId };
     }
-    this.scheduleAlarm();
+    // Only slots and idempotency locks have deadlines; a plain read sets none.
+    if (ticket.slotId !== null || ticket.idempotency !== null) this.scheduleAlarm();
     return {
       outcome: "admitted",
       ticket,
@@ -261,13 +263,17 @@ export class AccountCoordinator extends DurableObject<Env> {
     const account = this.accounts.account();
     if (account === null) return null;
     const now = this.clock.now();
-    const limits = this.limits(account, now);
+    const tier = this.tierPolicy(account.tier);
     return {
       account,
       usage: {
-        minute: { used: limits.minute.limit - limits.minute.remaining, limit: limits.minute.limit },
-        daily: limits.daily,
-        active: { ...limits.active, submissions: this.slots.heldSubmissions() },
+        minute: { used: this.rate.used(now), limit: tier.per_minute },
+        daily: { used: this.quota.used(utcDay(now)), limit: tier.per_day },
+        active: {
+          used: this.slots.used(now),
+          limit: tier.in_flight,
+          submissions: this.slots.heldSubmissions(),
+        },
       },
     };
   }

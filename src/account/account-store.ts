@@ -21,9 +21,24 @@ export interface KeyPatch {
  * is what admission checks, so revocation and disabling take effect on the next request.
  */
 export class AccountStore {
+  // Every read and write of these rows goes through this one object (the account's Durable
+  // Object is single-threaded), so an in-memory copy stays exact; writes drop it.
+  private cachedAccount: AccountRecord | null | undefined;
+  private readonly cachedKeys = new Map<string, KeyRecord | null>();
+
   constructor(private readonly sql: SqlStorage) {}
 
+  private invalidate(): void {
+    this.cachedAccount = undefined;
+    this.cachedKeys.clear();
+  }
+
   account(): AccountRecord | null {
+    if (this.cachedAccount === undefined) this.cachedAccount = this.readAccount();
+    return this.cachedAccount;
+  }
+
+  private readAccount(): AccountRecord | null {
     const row = this.sql
       .exec<{ id: string; tier: string; status: string; created_at: number }>(
         "SELECT id, tier, status, created_at FROM account LIMIT 1",
@@ -33,6 +48,7 @@ export class AccountStore {
   }
 
   createAccount(account: AccountRecord): void {
+    this.invalidate();
     this.sql.exec(
       "INSERT INTO account (id, tier, status, created_at) VALUES (?, ?, ?, ?)",
       account.id,
@@ -43,6 +59,7 @@ export class AccountStore {
   }
 
   updateAccount(patch: { tier?: string; status?: AccountStatus }): void {
+    this.invalidate();
     if (patch.tier !== undefined) this.sql.exec("UPDATE account SET tier = ?", patch.tier);
     if (patch.status !== undefined) this.sql.exec("UPDATE account SET status = ?", patch.status);
   }
@@ -61,8 +78,14 @@ export class AccountStore {
   }
 
   key(id: string, accountId: string): KeyRecord | null {
+    const cached = this.cachedKeys.get(id);
+    if (cached !== undefined) return cached;
     const row = this.sql.exec<KeyRow>("SELECT * FROM api_keys WHERE id = ?", id).toArray()[0];
-    return row === undefined ? null : this.toKey(row, accountId);
+    const key = row === undefined ? null : this.toKey(row, accountId);
+    // Bounded: an account has few keys, but ids probed by a caller are cached too.
+    if (this.cachedKeys.size >= 1000) this.cachedKeys.clear();
+    this.cachedKeys.set(id, key);
+    return key;
   }
 
   keys(accountId: string): KeyRecord[] {
@@ -73,6 +96,7 @@ export class AccountStore {
   }
 
   insertKey(key: KeyRecord): void {
+    this.invalidate();
     this.sql.exec(
       `INSERT INTO api_keys (id, digest, scopes, name, created_at, expires_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -87,6 +111,7 @@ export class AccountStore {
   }
 
   updateKey(id: string, patch: KeyPatch): void {
+    this.invalidate();
     if (patch.scopes !== undefined) {
       this.sql.exec(
         "UPDATE api_keys SET scopes = ? WHERE id = ?",
@@ -102,6 +127,7 @@ export class AccountStore {
   }
 
   revokeKey(id: string, now: number): void {
+    this.invalidate();
     this.sql.exec(
       "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
       now,

@@ -5,8 +5,12 @@
  */
 export const WINDOW_MS = 60_000;
 
+/** Expired rows tolerated in SQLite before one DELETE removes them. */
+const CLEANUP_BATCH = 64;
+
 export class RateWindow {
   private readonly admitted: number[];
+  private expiredSinceCleanup = 0;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -27,7 +31,10 @@ export class RateWindow {
     ) {
       expired++;
     }
-    if (expired > 0) this.admitted.splice(0, expired);
+    if (expired > 0) {
+      this.admitted.splice(0, expired);
+      this.expiredSinceCleanup += expired;
+    }
   }
 
   /** Admissions counted in the window at `now`. */
@@ -61,7 +68,11 @@ export class RateWindow {
     const at = last !== undefined && last > now ? last : now;
     this.admitted.push(at);
     this.sql.exec("INSERT INTO rate_events (at) VALUES (?)", at);
-    this.sql.exec("DELETE FROM rate_events WHERE at <= ?", now - WINDOW_MS);
+    // Expired rows are harmless (loading filters them), so they are deleted in batches.
+    if (this.expiredSinceCleanup >= CLEANUP_BATCH) {
+      this.sql.exec("DELETE FROM rate_events WHERE at <= ?", now - WINDOW_MS);
+      this.expiredSinceCleanup = 0;
+    }
   }
 
   /** The earliest time something in the window expires, for the alarm. */

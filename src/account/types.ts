@@ -30,12 +30,10 @@ export interface KeyRecord {
   revoked_at: number | null;
 }
 
-/** What the RateLimit headers are built from. */
+/** What the RateLimit header is built from: the per-minute window's state. */
 export interface LimitSnapshot {
   tier: string;
   minute: { limit: number; remaining: number; resetSeconds: number };
-  daily: { limit: number; used: number };
-  active: { limit: number; used: number };
 }
 
 export interface IdempotencyClaim {

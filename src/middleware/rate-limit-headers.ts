@@ -18,8 +18,6 @@ export function rateLimitHeadersOnAuthenticated(clock: Clock, cache: LimitsCache
       cache.recall(identity.accountId, clock.now()) ?? {
         tier: identity.tier,
         minute: { limit: tier.per_minute, remaining: tier.per_minute, resetSeconds: 0 },
-        daily: { limit: tier.per_day, used: 0 },
-        active: { limit: tier.in_flight, used: 0 },
       };
     const minute = c.res.status === 429 ? { ...limits.minute, remaining: 0 } : limits.minute;
     for (const [name, value] of Object.entries(rateLimitHeaders({ ...limits, minute }, tier))) {
