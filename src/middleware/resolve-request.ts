@@ -8,7 +8,7 @@ import { matchRoute } from "../routes/route-table";
 export function resolveRequest() {
   return createMiddleware<AppEnv>(async function resolveRequestMiddleware(c, next) {
     c.set("config", configFor(c.env));
-    c.set("route", matchRoute(c.req.method, new URL(c.req.url).pathname));
+    c.set("route", matchRoute(c.req.method, c.req.path));
     await next();
   });
 }

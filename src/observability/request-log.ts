@@ -22,7 +22,7 @@ export function requestLog(clock: Clock) {
     const line: Record<string, string | number | null> = {
       request_id: c.var.requestId,
       method: c.req.method,
-      path: new URL(c.req.url).pathname.slice(0, 512),
+      path: c.req.path.slice(0, 512),
       status: c.res.status,
       code: log.code,
       account_id: log.accountId,
