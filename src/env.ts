@@ -38,6 +38,8 @@ export interface Variables {
   /** Latest limiter state for the RateLimit headers. */
   limits: LimitSnapshot | null;
   ticket: AdmissionTicket | null;
+  /** Whether the answer may show a held submission finished (see AdmissionResult). */
+  watchSubmission: boolean;
   /** This request is the one probe let through after the origin asked for a pause. */
   breakerProbe: boolean;
 }

@@ -1,6 +1,13 @@
+import { env } from "cloudflare:workers";
 import { createApp } from "./app";
+import { configFor } from "./config/config";
+import type { Bindings } from "./env";
 
 export { AccountCoordinator } from "./account/account-coordinator";
+
+// Validated when the Worker starts: a bad variable or GATEWAY_POLICY stops `wrangler dev` and
+// `wrangler deploy` with an error naming the field, instead of failing every request.
+configFor(env as Bindings);
 
 const app = createApp();
 

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Clock, systemClock } from "../clock";
 import { configFor, type GatewayConfig, type GatewayVars } from "../config/config";
-import type { TierPolicy } from "../config/policy";
+import { type TierPolicy, tierPolicyOf } from "../config/policy";
 import { constantTimeEqualHex } from "../keys/key-format";
 import { AccountStore, type KeyPatch } from "./account-store";
 import { DailyQuota, secondsToUtcMidnight, utcDay } from "./daily-quota";
@@ -63,9 +63,7 @@ export class AccountCoordinator extends DurableObject<Env> {
   }
 
   private tierPolicy(tier: string): TierPolicy {
-    const tiers = this.config.policy.tiers;
-    // A tier removed from the policy after accounts were put on it falls back to the first.
-    return tiers[tier] ?? (Object.values(tiers)[0] as TierPolicy);
+    return tierPolicyOf(this.config.policy, tier);
   }
 
   private limits(account: AccountRecord, now: number): LimitSnapshot {
@@ -197,6 +195,7 @@ export class AccountCoordinator extends DurableObject<Env> {
     return {
       outcome: "admitted",
       ticket,
+      watchSubmission: request.submissionId !== null && this.slots.mayRelease(request.submissionId),
       scopes: key.scopes,
       tier: account.tier,
       limits: this.limits(account, now),
@@ -215,7 +214,7 @@ export class AccountCoordinator extends DurableObject<Env> {
           // Its end was reported before this completion arrived: nothing left to hold.
           this.slots.free(ticket.slotId);
         } else {
-          this.slots.hold(ticket.slotId, outcome.submissionId, now + holdMs);
+          this.slots.hold(ticket.slotId, outcome.submissionId, now, now + holdMs);
         }
       } else if (outcome.kind !== "timeout") {
         // Not created (or nothing to release later): the slot frees at once. A timeout keeps
@@ -329,15 +328,26 @@ export class AccountCoordinator extends DurableObject<Env> {
     oldId: string,
     replacement: Pick<KeyRecord, "id" | "digest" | "created_at">,
     graceSeconds: number,
-  ): { old: KeyRecord; key: KeyRecord; account: AccountRecord } | null {
+  ):
+    | { ok: true; old: KeyRecord; key: KeyRecord; account: AccountRecord }
+    | { ok: false; reason: "not_found" | "already_rotated" } {
     const account = this.accounts.account();
     const old = account === null ? null : this.accounts.key(oldId, account.id);
-    if (account === null || old === null || old.revoked_at !== null) return null;
     const now = this.clock.now();
-    const graceEnds = now + graceSeconds * 1000;
-    if (old.expires_at === null || old.expires_at > graceEnds) {
-      this.accounts.updateKey(oldId, { expires_at: graceEnds });
+    if (account === null || old === null || old.revoked_at !== null) {
+      return { ok: false, reason: "not_found" };
     }
+    // A rotated key's expiry is its grace period, not a lifetime its replacement should inherit;
+    // an expired key has nothing left to hand over.
+    if (old.rotated_at !== null || (old.expires_at !== null && old.expires_at <= now)) {
+      return { ok: false, reason: "already_rotated" };
+    }
+    const graceEnds = now + graceSeconds * 1000;
+    this.accounts.markRotated(
+      oldId,
+      now,
+      old.expires_at === null ? graceEnds : Math.min(old.expires_at, graceEnds),
+    );
     const key: KeyRecord = {
       ...replacement,
       account_id: account.id,
@@ -345,9 +355,10 @@ export class AccountCoordinator extends DurableObject<Env> {
       name: old.name,
       expires_at: old.expires_at,
       revoked_at: null,
+      rotated_at: null,
     };
     this.accounts.insertKey(key);
-    return { old: this.accounts.key(oldId, account.id) as KeyRecord, key, account };
+    return { ok: true, old: this.accounts.key(oldId, account.id) as KeyRecord, key, account };
   }
 
   // ---- deadlines ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ interface KeyRow extends Record<string, SqlStorageValue> {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  rotated_at: number | null;
 }
 
 export interface KeyPatch {
@@ -74,6 +75,7 @@ export class AccountStore {
       created_at: row.created_at,
       expires_at: row.expires_at,
       revoked_at: row.revoked_at,
+      rotated_at: row.rotated_at,
     };
   }
 
@@ -124,6 +126,16 @@ export class AccountStore {
     if (patch.expires_at !== undefined) {
       this.sql.exec("UPDATE api_keys SET expires_at = ? WHERE id = ?", patch.expires_at, id);
     }
+  }
+
+  markRotated(id: string, now: number, expiresAt: number | null): void {
+    this.invalidate();
+    this.sql.exec(
+      "UPDATE api_keys SET rotated_at = ?, expires_at = ? WHERE id = ?",
+      now,
+      expiresAt,
+      id,
+    );
   }
 
   revokeKey(id: string, now: number): void {

@@ -74,10 +74,4 @@ export class RateWindow {
       this.expiredSinceCleanup = 0;
     }
   }
-
-  /** The earliest time something in the window expires, for the alarm. */
-  nextExpiry(): number | null {
-    const oldest = this.admitted[0];
-    return oldest === undefined ? null : oldest + WINDOW_MS;
-  }
 }

@@ -1,4 +1,4 @@
-import type { Policy, TierPolicy } from "../config/policy";
+import type { TierPolicy } from "../config/policy";
 import type { LimitSnapshot } from "./types";
 
 /**
@@ -10,11 +10,6 @@ export function rateLimitHeaders(limits: LimitSnapshot, tier: TierPolicy): Recor
     "RateLimit-Policy": `"minute";q=${tier.per_minute};w=60, "daily";q=${tier.per_day};w=86400, "active";q=${tier.in_flight};qu="concurrent-requests"`,
     RateLimit: `"minute";r=${limits.minute.remaining};t=${limits.minute.resetSeconds}`,
   };
-}
-
-/** The policy of a tier, falling back to the first tier when a tier has left the policy. */
-export function tierPolicyOf(policy: Policy, tier: string): TierPolicy {
-  return policy.tiers[tier] ?? (Object.values(policy.tiers)[0] as TierPolicy);
 }
 
 /**

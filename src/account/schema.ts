@@ -46,6 +46,8 @@ const MIGRATIONS: readonly string[] = [
      submission_id TEXT PRIMARY KEY,
      expires_at INTEGER NOT NULL
    );`,
+  // When a key was rotated: a rotated key is not rotated again (its replacement is).
+  "ALTER TABLE api_keys ADD COLUMN rotated_at INTEGER;",
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -28,8 +28,8 @@ export class Slots {
     );
   }
 
-  /** Binds a pending slot to the submission the origin created; false if the slot is gone. */
-  hold(slotId: string, submissionId: string, deadline: number): boolean {
+  /** Binds a pending slot to the submission the origin created; false if another holds the id. */
+  hold(slotId: string, submissionId: string, now: number, deadline: number): boolean {
     // A second create answered with an id already held would collide on the unique index;
     // the older slot keeps the id and this one is freed instead.
     const clash = this.sql
@@ -39,18 +39,40 @@ export class Slots {
       this.free(slotId);
       return false;
     }
-    return (
+    const updated = this.sql.exec(
+      "UPDATE slots SET submission_id = ?, deadline = ? WHERE id = ?",
+      submissionId,
+      deadline,
+      slotId,
+    ).rowsWritten;
+    if (updated === 0) {
+      // The pending slot expired before this (slow) completion arrived, yet the origin did
+      // create the submission: it runs, so it is held again rather than lost from the count.
       this.sql.exec(
-        "UPDATE slots SET submission_id = ?, deadline = ? WHERE id = ?",
-        submissionId,
-        deadline,
+        "INSERT INTO slots (id, submission_id, request_id, taken_at, deadline) VALUES (?, ?, '', ?, ?)",
         slotId,
-      ).rowsWritten > 0
-    );
+        submissionId,
+        now,
+        deadline,
+      );
+    }
+    return true;
   }
 
   free(slotId: string): boolean {
     return this.sql.exec("DELETE FROM slots WHERE id = ?", slotId).rowsWritten > 0;
+  }
+
+  /** True when releasing this id could free something: it is held, or a create is pending. */
+  mayRelease(submissionId: string): boolean {
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM slots WHERE submission_id = ? OR submission_id IS NULL LIMIT 1",
+          submissionId,
+        )
+        .toArray().length > 0
+    );
   }
 
   releaseSubmission(submissionId: string): boolean {

@@ -28,6 +28,7 @@ export interface KeyRecord {
   created_at: number;
   expires_at: number | null;
   revoked_at: number | null;
+  rotated_at: number | null;
 }
 
 /** What the RateLimit header is built from: the per-minute window's state. */
@@ -50,6 +51,8 @@ export interface AdmissionRequest {
   isCreate: boolean;
   idempotency: IdempotencyClaim | null;
   requestId: string;
+  /** The id of a get or cancel: the object says whether its end could free a slot. */
+  submissionId: string | null;
 }
 
 /** What the Worker must report back after the origin answered, so the DO can finish. */
@@ -78,6 +81,8 @@ export type AdmissionResult =
   | {
       outcome: "admitted";
       ticket: AdmissionTicket;
+      /** Watch the answer for the submission's end (a slot holds it, or a create is pending). */
+      watchSubmission: boolean;
       scopes: Scope[];
       tier: string;
       limits: LimitSnapshot;

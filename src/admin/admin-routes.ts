@@ -87,6 +87,7 @@ export function adminRoutes(clock: Clock) {
       expires_at:
         body.expires_at === undefined ? null : input.timestamp(body.expires_at, "expires_at"),
       revoked_at: null,
+      rotated_at: null,
     };
     const created = await accountStub(c.env, accountId).createKey(key);
     if (created === null) throw notFound("account");
@@ -161,7 +162,12 @@ export function adminRoutes(clock: Clock) {
       { id: generateKeyId(), digest: await digestApiKey(plaintext), created_at: clock.now() },
       grace,
     );
-    if (rotated === null) throw notFound("key");
+    if (!rotated.ok && rotated.reason === "not_found") throw notFound("key");
+    if (!rotated.ok) {
+      throw new GatewayError("state_conflict", {
+        message: "This key was already rotated or has expired; rotate its replacement instead.",
+      });
+    }
     const directory = new KeyDirectory(c.env.KEYS);
     await Promise.all([
       directory.publish(rotated.old, rotated.account),

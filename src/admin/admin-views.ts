@@ -25,6 +25,7 @@ export function keyView(key: KeyRecord) {
     created_at: rfc3339(key.created_at),
     expires_at: rfc3339(key.expires_at),
     revoked_at: rfc3339(key.revoked_at),
+    rotated_at: rfc3339(key.rotated_at),
   };
 }
 

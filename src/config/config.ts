@@ -77,17 +77,23 @@ export function parseConfig(vars: GatewayVars): GatewayConfig {
   };
 }
 
-const parsed = new WeakMap<object, GatewayConfig>();
+const parsed = new WeakMap<object, GatewayConfig | PolicyError>();
 
 /**
  * The config of one environment object. Workers hand the same `env` to every request of an
- * isolate, so this parses once; a new `env` (a test's override) is parsed anew.
+ * isolate, so this parses once (a failure too); a new `env` (a test's override) is parsed anew.
  */
 export function configFor(env: GatewayVars): GatewayConfig {
   let config = parsed.get(env);
   if (config === undefined) {
-    config = parseConfig(env);
+    try {
+      config = parseConfig(env);
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      config = err;
+    }
     parsed.set(env, config);
   }
+  if (config instanceof Error) throw config;
   return config;
 }

@@ -65,6 +65,11 @@ const KEY_PREFIX = /^[a-z][a-z0-9]{0,15}$/;
 /** Bodies are buffered for validation and fingerprints; 8 MiB keeps an isolate safe. */
 const MAX_BODY_LIMIT = 8 * 1024 * 1024;
 
+/** The policy of a tier; a tier removed from the policy after accounts were put on it falls back to the first. */
+export function tierPolicyOf(policy: Policy, tier: string): TierPolicy {
+  return policy.tiers[tier] ?? (Object.values(policy.tiers)[0] as TierPolicy);
+}
+
 export class PolicyError extends Error {
   constructor(
     readonly field: string,
@@ -81,7 +86,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function positiveInteger(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw new PolicyError(field, `must be an integer from 1 to ${max}`);
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer from 1 to ${max}`;
+    throw new PolicyError(field, `must be ${range}`);
   }
   return value;
 }

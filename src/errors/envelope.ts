@@ -17,7 +17,6 @@ export function renderErrorResponse(error: GatewayError, requestId: string): Res
     },
   });
   const headers = new Headers(ENVELOPE_HEADERS);
-  for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
   headers.set("X-Request-Id", requestId);
   if (error.retryAfter !== undefined) headers.set("Retry-After", String(error.retryAfter));
   if (error.status === 401) headers.set("WWW-Authenticate", "Bearer");

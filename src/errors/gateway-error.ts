@@ -10,8 +10,6 @@ export interface GatewayErrorOptions {
   status?: ContentfulStatusCode;
   /** Seconds for `Retry-After`; mirrored into `details.retry_after` as the contract requires. */
   retryAfter?: number;
-  /** Extra response headers (WWW-Authenticate, RateLimit...). */
-  headers?: Record<string, string>;
   /** Why, for the log line only. Never rendered on the wire. */
   internalReason?: string;
 }
@@ -25,7 +23,6 @@ export class GatewayError extends Error {
   readonly status: ContentfulStatusCode;
   readonly details: ErrorDetails;
   readonly retryAfter: number | undefined;
-  readonly headers: Record<string, string>;
   readonly internalReason: string | undefined;
 
   constructor(code: ErrorCode, options: GatewayErrorOptions = {}) {
@@ -43,7 +40,6 @@ export class GatewayError extends Error {
       options.retryAfter === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfter));
     this.details = { ...options.details };
     if (this.retryAfter !== undefined) this.details.retry_after = this.retryAfter;
-    this.headers = { ...options.headers };
     this.internalReason = options.internalReason;
   }
 }

@@ -3,6 +3,7 @@
 // `<prefix>_<random>` as 6 base62 digits. The checksum lets the gateway reject typos and junk
 // with no storage lookup.
 
+import { toHex } from "../encoding/hex";
 import { BASE62_ALPHABET, base62Value, decodeBase62Fixed, encodeBase62Fixed } from "./base62";
 import { crc32, crc32OfAscii } from "./crc32";
 
@@ -80,14 +81,6 @@ export function isWellFormedApiKey(candidate: string, prefix: string): boolean {
   const checksum = decodeBase62Fixed(candidate, bodyLength, candidate.length);
   // Everything before the checksum is ASCII by now, so its code units are its UTF-8 bytes.
   return checksum >= 0 && checksum === crc32OfAscii(candidate, bodyLength);
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] ?? 0];
-  return out;
 }
 
 /** Lowercase hex SHA-256 of the key's UTF-8: the only form of a key that is ever stored. */

@@ -1,9 +1,10 @@
 import { createMiddleware } from "hono/factory";
 import { accountStub } from "../account/account-client";
 import { FallbackLimiter } from "../account/fallback-limiter";
-import { type LimitsCache, tierPolicyOf } from "../account/ratelimit-headers";
+import type { LimitsCache } from "../account/ratelimit-headers";
 import type { AdmissionResult, Rejection } from "../account/types";
 import type { Clock } from "../clock";
+import { tierPolicyOf } from "../config/policy";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { replayResponse } from "../proxy/replay";
@@ -43,6 +44,10 @@ export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new Fal
         isCreate,
         idempotency,
         requestId: c.var.requestId,
+        submissionId:
+          route.kind === "get_submission" || route.kind === "cancel_submission"
+            ? route.submissionId
+            : null,
       });
     } catch (err) {
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -56,16 +61,12 @@ export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new Fal
           internalReason: `fallback limiter; ${reason}`,
         });
       }
+      // The request's own log line records the pass (decision "fail_open") and why.
       log.decision = "fail_open";
       log.reason = reason;
-      console.warn(
-        JSON.stringify({
-          request_id: c.var.requestId,
-          event: "limiter_fail_open",
-          account_id: identity.accountId,
-        }),
-      );
       c.set("ticket", null);
+      // Nothing is known about held slots: watch a get or cancel in case it frees one.
+      c.set("watchSubmission", route.submissionId !== null);
       await next();
       return;
     }
@@ -75,13 +76,6 @@ export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new Fal
       limitsCache.remember(identity.accountId, result.limits, clock.now());
     }
     if (result.outcome === "rejected") {
-      if (
-        result.rejection.code === "invalid_credentials" ||
-        result.rejection.code === "account_disabled"
-      ) {
-        // No longer authenticated: the answer carries no rate-limit state.
-        c.set("limits", null);
-      }
       throw toError(result.rejection);
     }
     if (result.outcome === "replay") {
@@ -91,6 +85,7 @@ export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new Fal
     }
     c.set("identity", { ...identity, scopes: result.scopes, tier: result.tier });
     c.set("ticket", result.ticket);
+    c.set("watchSubmission", result.watchSubmission);
     log.decision = "admitted";
     await next();
   });

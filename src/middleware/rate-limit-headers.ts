@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
-import { type LimitsCache, rateLimitHeaders, tierPolicyOf } from "../account/ratelimit-headers";
+import { type LimitsCache, rateLimitHeaders } from "../account/ratelimit-headers";
 import type { Clock } from "../clock";
+import { tierPolicyOf } from "../config/policy";
 import type { AppEnv } from "../env";
 
 /**

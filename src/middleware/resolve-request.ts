@@ -8,7 +8,9 @@ import { matchRoute } from "../routes/route-table";
 export function resolveRequest() {
   return createMiddleware<AppEnv>(async function resolveRequestMiddleware(c, next) {
     c.set("config", configFor(c.env));
-    c.set("route", matchRoute(c.req.method, c.req.path));
+    const url = c.req.url;
+    const query = url.indexOf("?");
+    c.set("route", matchRoute(c.req.method, c.req.path, query === -1 ? "" : url.slice(query)));
     await next();
   });
 }

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import type { TierPolicy } from "../config/policy";
+import { tierPolicyOf } from "../config/policy";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { fingerprintRequest } from "../idempotency/fingerprint";
@@ -27,8 +27,7 @@ export function validateRequest() {
   return createMiddleware<AppEnv>(async function validateRequestMiddleware(c, next) {
     const { route, config, identity } = c.var;
     const request = c.req.raw;
-    const url = new URL(request.url);
-    if (route.kind === "list_submissions") validateListQuery(url);
+    if (route.kind === "list_submissions") validateListQuery(route.search);
 
     const idempotencyHeader = IDEMPOTENT_METHODS.has(request.method)
       ? parseIdempotencyKey(request.headers.get("Idempotency-Key"))
@@ -72,8 +71,7 @@ export function validateRequest() {
     c.set("body", body);
 
     if (isCreate) {
-      const tier =
-        config.policy.tiers[identity.tier] ?? (Object.values(config.policy.tiers)[0] as TierPolicy);
+      const tier = tierPolicyOf(config.policy, identity.tier);
       validateSubmissionBody(body ?? new Uint8Array(0), identity.tier, tier);
     }
 
@@ -83,9 +81,8 @@ export function validateRequest() {
         key: idempotencyHeader.key,
         fingerprint: await fingerprintRequest({
           method: request.method,
-          pathWithQuery: `${route.path}${url.search}`,
+          pathWithQuery: `${route.path}${route.search}`,
           body: body ?? new Uint8Array(0),
-          contentType: request.headers.get("Content-Type"),
         }),
       });
     }

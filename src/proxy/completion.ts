@@ -35,33 +35,6 @@ export function storableHeaders(headers: Headers): Record<string, string> {
   );
 }
 
-/** Reads a stream to the end, keeping at most `limit` bytes; null when it was longer. */
-export async function collect(
-  stream: ReadableStream<Uint8Array>,
-  limit: number,
-): Promise<Uint8Array | null> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let overflow = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    // Keep draining past the limit: the client's branch of the tee still needs the bytes.
-    if (total > limit) overflow = true;
-    else chunks.push(value);
-  }
-  if (overflow) return null;
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 function jsonField(body: Uint8Array | null, field: string): string | null {
   if (body === null) return null;
   try {

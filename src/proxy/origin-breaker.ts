@@ -29,6 +29,11 @@ export class OriginBreaker {
     return { action: "pass", probe: true };
   }
 
+  /** The probe never reached the origin; let the next request probe. */
+  abandonProbe(): void {
+    this.probeStartedAt = null;
+  }
+
   /** Every origin answer feeds the breaker; `pauseUntil` is set by a 503 with Retry-After. */
   record(pauseUntil: number | null, probe: boolean): void {
     if (pauseUntil !== null) {

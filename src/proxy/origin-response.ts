@@ -1,4 +1,5 @@
 import { GatewayError } from "../errors/gateway-error";
+import { readLimited } from "../streams/read-limited";
 import { stripHopByHop } from "./hop-by-hop";
 
 /** Upper bound on an origin 5xx body read to decide whether it is an envelope. */
@@ -48,30 +49,6 @@ export function clientHeaders(origin: Response, originUrl: string): Headers {
   return headers;
 }
 
-async function readBounded(response: Response, limit: number): Promise<Uint8Array | null> {
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
-
 /**
  * An origin 5xx: its JSON envelope passes through unchanged; anything else (an HTML page from a
  * load balancer) is replaced by the gateway's own envelope. Returns the bytes to send, or throws.
@@ -82,7 +59,10 @@ export async function passThroughOrReplace5xx(
 ): Promise<Uint8Array> {
   let body: Uint8Array | null = null;
   try {
-    body = await readBounded(origin, MAX_ERROR_BODY_BYTES);
+    body =
+      origin.body === null
+        ? new Uint8Array(0)
+        : await readLimited(origin.body, MAX_ERROR_BODY_BYTES);
   } catch {
     body = null;
   }

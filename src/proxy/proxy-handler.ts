@@ -3,7 +3,8 @@ import { accountStub } from "../account/account-client";
 import type { OriginOutcome } from "../account/types";
 import type { Clock } from "../clock";
 import type { AppEnv } from "../env";
-import { collect, describeAnswer, finishesSubmission, MAX_STORED_BODY_BYTES } from "./completion";
+import { readLimited } from "../streams/read-limited";
+import { describeAnswer, finishesSubmission, MAX_STORED_BODY_BYTES } from "./completion";
 import { breakerFor, parseRetryAfter } from "./origin-breaker";
 import { exchangeWithOrigin } from "./origin-exchange";
 import { originHeaders } from "./origin-request";
@@ -30,8 +31,7 @@ function requestBody(c: Context<AppEnv>): BodyInit | null {
 export function proxyToOrigin(clock: Clock) {
   return async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
     const { config, route, identity, requestId, ticket, idempotency, log } = c.var;
-    const url = new URL(c.req.url);
-    const pathWithQuery = `${route.path}${url.search}`;
+    const pathWithQuery = `${route.path}${route.search}`;
     const breaker = breakerFor(config);
     // Reached only when there is something to report: a read let through on the fallback
     // limiter (its object unreachable) must not fail here.
@@ -120,30 +120,34 @@ export function proxyToOrigin(clock: Clock) {
       return new Response(bytes, { status: origin.status, headers: responseHeaders });
     }
 
-    const observe =
-      storeForReplay ||
-      ticket?.slotId != null ||
-      route.kind === "get_submission" ||
-      route.kind === "cancel_submission";
-    if (!observe || origin.body === null) {
-      if (observe) {
-        finish(
-          describeAnswer({
-            status: origin.status,
-            headers: responseHeaders,
-            body: new Uint8Array(0),
-            storeForReplay,
-          }),
-        );
-      }
+    // A get or cancel may show a held submission's run is over; the account's object said on
+    // admission whether this id is one it could release.
+    const watch = c.var.watchSubmission && route.submissionId !== null;
+    const release = (body: Uint8Array | null): void => {
+      if (!watch || !finishesSubmission(route.kind, origin.status, body)) return;
+      const submissionId = route.submissionId as string;
+      c.executionCtx.waitUntil(
+        Promise.resolve()
+          .then(() => stub().releaseSubmission(submissionId))
+          .catch(() => false),
+      );
+    };
+    if (!storeForReplay && ticket?.slotId == null && !watch) {
       return new Response(origin.body, { status: origin.status, headers: responseHeaders });
+    }
+    const answered = (body: Uint8Array | null) =>
+      describeAnswer({ status: origin.status, headers: responseHeaders, body, storeForReplay });
+    if (origin.body === null) {
+      finish(answered(new Uint8Array(0)));
+      release(null);
+      return new Response(null, { status: origin.status, headers: responseHeaders });
     }
 
     // The client's copy streams; the other copy is read after the response for completion.
     const [toClient, toGateway] = origin.body.tee();
     c.executionCtx.waitUntil(
       (async () => {
-        const seen = await collect(toGateway, MAX_STORED_BODY_BYTES).catch(() => null);
+        const seen = await readLimited(toGateway, MAX_STORED_BODY_BYTES).catch(() => null);
         if (storeForReplay && seen === null) {
           console.warn(
             JSON.stringify({
@@ -153,20 +157,8 @@ export function proxyToOrigin(clock: Clock) {
             }),
           );
         }
-        finish(
-          describeAnswer({
-            status: origin.status,
-            headers: responseHeaders,
-            body: seen,
-            storeForReplay,
-          }),
-        );
-        if (route.submissionId !== null && finishesSubmission(route.kind, origin.status, seen)) {
-          const submissionId = route.submissionId;
-          await Promise.resolve()
-            .then(() => stub().releaseSubmission(submissionId))
-            .catch(() => false);
-        }
+        finish(answered(seen));
+        release(seen);
       })(),
     );
     return new Response(toClient, { status: origin.status, headers: responseHeaders });

@@ -15,6 +15,8 @@ export interface SignedFields {
   idempotencyKey: string | null;
 }
 
+import { toHex } from "../encoding/hex";
+
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -57,6 +59,6 @@ export async function signRequest(
     await hmacKey(secret),
     encoder.encode(signingString(unixSeconds, fields)),
   );
-  const hex = [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  const hex = toHex(new Uint8Array(mac));
   return `t=${unixSeconds},v1=${hex}`;
 }

@@ -22,6 +22,8 @@ export interface RouteMatch {
   submissionId: string | null;
   /** Canonical path (no query) forwarded to the origin. */
   path: string;
+  /** The query string as received, with its `?` (or empty), forwarded unchanged. */
+  search: string;
   /** True for paths whose first segment is `_gateway` in any spelling: never proxied. */
   gatewayOwned: boolean;
 }
@@ -42,12 +44,36 @@ function decodeSegment(segment: string): string {
  */
 const SEPARATOR = /\/|%2f|%5c/i;
 
-export function matchRoute(method: string, rawPath: string): RouteMatch {
-  const segments = rawPath.split(SEPARATOR).filter((segment) => segment !== "");
+/**
+ * The path's segments with empty ones dropped and dot segments (in any spelling: `.`, `%2e`,
+ * `..`, `%2E%2E`) resolved, as the origin's URL parser would resolve them; otherwise
+ * `/x/..%2Fv1/submissions` would be classified as "other" here and arrive at the origin as
+ * `/v1/submissions`.
+ */
+function canonicalSegments(rawPath: string): { raw: string[]; decoded: string[] } {
+  const raw: string[] = [];
+  const decoded: string[] = [];
+  for (const segment of rawPath.split(SEPARATOR)) {
+    if (segment === "") continue;
+    const value = decodeSegment(segment);
+    if (value === ".") continue;
+    if (value === "..") {
+      raw.pop();
+      decoded.pop();
+      continue;
+    }
+    raw.push(segment);
+    decoded.push(value);
+  }
+  return { raw, decoded };
+}
+
+export function matchRoute(method: string, rawPath: string, search = ""): RouteMatch {
+  const { raw: segments, decoded } = canonicalSegments(rawPath);
   const path = `/${segments.join("/")}`;
-  const lowered = segments.map((segment) => decodeSegment(segment).toLowerCase());
+  const lowered = decoded.map((segment) => segment.toLowerCase());
   const gatewayOwned = lowered[0] === "_gateway";
-  const base = { submissionId: null, path, gatewayOwned };
+  const base = { submissionId: null, path, search, gatewayOwned };
   if (lowered[0] !== "v1" || lowered[1] !== "submissions") {
     return { ...base, kind: "other", scope: null };
   }
@@ -68,7 +94,9 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
     return { ...base, path: canonicalBase, kind: "other", scope: null };
   }
   const id = segments[2] as string;
-  const withId = { ...base, submissionId: id, path: `${canonicalBase}/${id}` };
+  // The id as the origin's JSON spells it (decoded), for matching held slots; the path keeps
+  // the client's encoding.
+  const withId = { ...base, submissionId: decoded[2] as string, path: `${canonicalBase}/${id}` };
   if (segments.length === 3) {
     if (method === "GET" || method === "HEAD") {
       return { ...withId, kind: "get_submission", scope: "submissions:read" };

@@ -1,4 +1,5 @@
 import { GatewayError } from "../errors/gateway-error";
+import { readLimited } from "../streams/read-limited";
 
 export function bodyTooLarge(limitBytes: number): GatewayError {
   return new GatewayError("invalid_body", {
@@ -23,32 +24,14 @@ export function declaredLengthExceeds(request: Request, limitBytes: number): boo
 export async function readBodyWithLimit(request: Request, limitBytes: number): Promise<Uint8Array> {
   if (declaredLengthExceeds(request, limitBytes)) throw bodyTooLarge(limitBytes);
   if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    let step: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      step = await reader.read();
-    } catch {
-      // The body broke off (bad chunked framing, an upload cut short): the request is
-      // incomplete, which is the client's error, not a fault inside the gateway.
-      throw new GatewayError("invalid_body", { message: "The request body could not be read." });
-    }
-    const { done, value } = step;
-    if (done) break;
-    total += value.byteLength;
-    if (total > limitBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw bodyTooLarge(limitBytes);
-    }
-    chunks.push(value);
+  let body: Uint8Array | null;
+  try {
+    body = await readLimited(request.body, limitBytes);
+  } catch {
+    // The body broke off (bad chunked framing, an upload cut short): the request is
+    // incomplete, which is the client's error, not a fault inside the gateway.
+    throw new GatewayError("invalid_body", { message: "The request body could not be read." });
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  if (body === null) throw bodyTooLarge(limitBytes);
   return body;
 }

@@ -258,6 +258,7 @@ describe("submissions in flight", () => {
         isCreate: true,
         idempotency: null,
         requestId: "died-mid-way",
+        submissionId: null,
       }),
     );
     expect(outcome.outcome).toBe("admitted");
@@ -289,6 +290,7 @@ describe("submissions in flight", () => {
         isCreate: true,
         idempotency: null,
         requestId: "died-mid-way",
+        submissionId: null,
       }),
     );
     clock.advance(PENDING_MS);
@@ -309,6 +311,7 @@ describe("submissions in flight", () => {
       isCreate: true,
       idempotency: null,
       requestId: "early-release",
+      submissionId: null,
     };
 
     // A run that ends at once: the origin's release (or a client's cancel) reaches the object

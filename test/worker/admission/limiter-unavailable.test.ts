@@ -25,8 +25,11 @@ function unreachableAccounts(): Bindings["ACCOUNTS"] {
   return namespace as unknown as Bindings["ACCOUNTS"];
 }
 
-/** The JSON lines logged through console.warn with a given event. */
-function warned(spy: { mock: { calls: unknown[][] } }, event: string): Record<string, unknown>[] {
+/** The request log lines (console.log, one per request) that record a given decision. */
+function logged(
+  spy: { mock: { calls: unknown[][] } },
+  decision: string,
+): Record<string, unknown>[] {
   return spy.mock.calls
     .map((args) => {
       try {
@@ -35,7 +38,7 @@ function warned(spy: { mock: { calls: unknown[][] } }, event: string): Record<st
         return null;
       }
     })
-    .filter((line): line is Record<string, unknown> => line !== null && line.event === event);
+    .filter((line): line is Record<string, unknown> => line?.decision === decision);
 }
 
 async function setup() {
@@ -85,16 +88,17 @@ describe("limiter unavailable", () => {
 
   it("lets a plain read through on the fallback limiter and logs each pass", async () => {
     const { account, gw } = await setup();
-    const warn = vi.spyOn(console, "warn");
+    const log = vi.spyOn(console, "log");
     const tag = uniqueId("open");
 
     const res = await read(gw, account.key, { "X-Test-Tag": tag });
     expect(res.status).toBe(200);
     expect((await originStats(tag)).count).toBe(1);
-    const lines = warned(warn, "limiter_fail_open");
+    const lines = logged(log, "fail_open");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
-      event: "limiter_fail_open",
+      decision: "fail_open",
+      status: 200,
       account_id: account.accountId,
       request_id: res.headers.get("X-Request-Id"),
     });
@@ -102,7 +106,7 @@ describe("limiter unavailable", () => {
 
   it("still caps plain reads at the tier's per-minute limit while failing open", async () => {
     const { clock, account, gw } = await setup();
-    const warn = vi.spyOn(console, "warn");
+    const log = vi.spyOn(console, "log");
     const tag = uniqueId("open-cap");
 
     const responses = await Promise.all(
@@ -115,7 +119,7 @@ describe("limiter unavailable", () => {
       retryAfterOf(res);
     }
     expect((await originStats(tag)).count).toBe(60);
-    expect(warned(warn, "limiter_fail_open")).toHaveLength(60);
+    expect(logged(log, "fail_open")).toHaveLength(60);
 
     // The fallback window rolls too: a minute later there is room again.
     clock.advance(60_000);

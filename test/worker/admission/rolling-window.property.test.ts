@@ -32,6 +32,7 @@ async function drive(limit: number, arrivals: number[]): Promise<Decision[]> {
     isCreate: false,
     idempotency: null,
     requestId: "property",
+    submissionId: null,
   };
   return runInDurableObject(accountObject(account.accountId), (instance) => {
     const clock = new ManualClock(arrivals[0]);

@@ -29,6 +29,7 @@ const KEY_VIEW_FIELDS = [
   "id",
   "name",
   "revoked_at",
+  "rotated_at",
   "scopes",
 ].sort();
 

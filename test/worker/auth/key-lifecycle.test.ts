@@ -266,6 +266,39 @@ describe("rotation", () => {
     expectEnvelope(await echo(gw, old.key), 401, "invalid_credentials", {});
   });
 
+  it("refuses a second rotation of the same key or one of an expired key, so no replacement inherits a grace period", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const accountId = await newAccount(gw);
+    await injectClock(accountId, clock);
+    const old = await newKey(gw, accountId);
+    const first = await admin(gw, "POST", `/keys/${old.id}/rotate`, { grace_seconds: 60 });
+    expect(first.status).toBe(201);
+    expect(first.json.expires_at).toBeNull();
+    expect((await admin(gw, "GET", `/keys/${old.id}`)).json.rotated_at).toMatch(RFC3339_UTC);
+    expectEnvelope(
+      await admin(gw, "POST", `/keys/${old.id}/rotate`, { grace_seconds: 60 }),
+      409,
+      "state_conflict",
+      {},
+    );
+    // The replacement can be rotated in turn, and its own replacement never expires either.
+    const second = await admin(gw, "POST", `/keys/${first.json.id}/rotate`);
+    expect(second.status).toBe(201);
+    expect(second.json.expires_at).toBeNull();
+
+    const expiring = await newKey(gw, accountId, {
+      expires_at: new Date(clock.now() + 1_000).toISOString(),
+    });
+    clock.advance(1_000);
+    expectEnvelope(
+      await admin(gw, "POST", `/keys/${expiring.id}/rotate`),
+      409,
+      "state_conflict",
+      {},
+    );
+  });
+
   it("refuses to rotate a revoked or unknown key, and rejects a bad grace_seconds", async () => {
     const gw = gateway();
     const accountId = await newAccount(gw);

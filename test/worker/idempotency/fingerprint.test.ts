@@ -156,7 +156,8 @@ describe("the idempotency fingerprint", () => {
         "X-Foo": "two",
         Accept: "text/plain",
         "User-Agent": "another-client/2.0",
-        "Content-Type": "application/json; charset=utf-8",
+        // Not even Content-Type: the same JSON sent as text/plain is the same request.
+        "Content-Type": "text/plain",
         "X-Test-Tag": tag,
         "X-Request-Id": "headers-2",
       },

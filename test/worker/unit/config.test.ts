@@ -88,15 +88,15 @@ describe("GATEWAY_POLICY", () => {
   it.each([
     [
       { tiers: { free: { per_minute: 0 } } },
-      "GATEWAY_POLICY.tiers.free.per_minute: must be an integer",
+      "GATEWAY_POLICY.tiers.free.per_minute: must be a positive integer",
     ],
     [
       { tiers: { free: { per_minute: 1.5 } } },
-      "GATEWAY_POLICY.tiers.free.per_minute: must be an integer",
+      "GATEWAY_POLICY.tiers.free.per_minute: must be a positive integer",
     ],
     [
       { tiers: { free: { per_minute: "60" } } },
-      "GATEWAY_POLICY.tiers.free.per_minute: must be an integer",
+      "GATEWAY_POLICY.tiers.free.per_minute: must be a positive integer",
     ],
     [{ tiers: { free: { burst: 1 } } }, "GATEWAY_POLICY.tiers.free.burst: is not a known field"],
     [{ tiers: { "Bad Tier": DEFAULT_POLICY.tiers.free } }, "GATEWAY_POLICY.tiers.Bad Tier"],
