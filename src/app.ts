@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { LimitsCache } from "./account/ratelimit-headers";
 import { adminRoutes } from "./admin/admin-routes";
 import { type Clock, systemClock } from "./clock";
-import type { AppEnv } from "./env";
+import { rejectWithoutIo } from "./edge/reject-without-io";
+import type { AppEnv, Bindings } from "./env";
 import { handleError } from "./errors/error-handler";
 import { admit } from "./middleware/admit";
 import { authenticate } from "./middleware/authenticate";
@@ -15,19 +16,7 @@ import { shedLoad } from "./middleware/shed-load";
 import { validateRequest } from "./middleware/validate-request";
 import { requestLog } from "./observability/request-log";
 import { proxyToOrigin } from "./proxy/proxy-handler";
-
-/**
- * The path Hono routes on, as sent: Hono's default percent-decodes it, which would let
- * `/%5Fgateway/admin/...` reach the admin API under a spelling that path-based protections in
- * front of the gateway do not match. Only the literal `/_gateway/...` spelling reaches gateway
- * endpoints; any other spelling is a gateway-owned path answered 404 by gatewayPathNotFound.
- */
-function rawPath(request: Request): string {
-  const url = request.url;
-  const start = url.indexOf("/", url.indexOf(":") + 3);
-  const query = url.indexOf("?", start);
-  return url.slice(start, query === -1 ? undefined : query);
-}
+import { rawPath } from "./routes/raw-path";
 
 export interface AppOptions {
   clock?: Clock;
@@ -62,4 +51,18 @@ export function createApp({ clock = systemClock }: AppOptions = {}) {
     proxyToOrigin(clock),
   );
   return app;
+}
+
+/**
+ * The Worker's fetch: the I/O-free rejections are answered before the router (they are most of
+ * what abusive traffic costs), everything else goes through the chain above.
+ */
+export function createGateway(options: AppOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const app = createApp({ clock });
+  return {
+    fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {
+      return rejectWithoutIo(request, env, clock) ?? app.fetch(request, env, ctx);
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { createApp } from "./app";
+import { createGateway } from "./app";
 import { configFor } from "./config/config";
 import type { Bindings } from "./env";
 
@@ -9,8 +9,8 @@ export { AccountCoordinator } from "./account/account-coordinator";
 // `wrangler deploy` with an error naming the field, instead of failing every request.
 configFor(env as Bindings);
 
-const app = createApp();
+const gateway = createGateway();
 
 export default {
-  fetch: app.fetch,
+  fetch: (request, env, ctx) => gateway.fetch(request, env as Bindings, ctx),
 } satisfies ExportedHandler<Env>;

@@ -131,11 +131,13 @@ export class AccountCoordinator extends DurableObject<Env> {
 
     const tier = this.tierPolicy(account.tier);
     if (limits.minute.remaining <= 0) {
+      const retryInMs = this.rate.msUntilFree(now, tier.per_minute);
       return reject(
         {
           code: "rate_limited",
           details: { limit: tier.per_minute, window_s: 60 },
-          retryAfter: this.rate.secondsUntilFree(now, tier.per_minute),
+          retryAfter: Math.max(1, Math.ceil(retryInMs / 1000)),
+          retryInMs,
         },
         limits,
       );

@@ -54,12 +54,11 @@ export class RateWindow {
   }
 
   /** Time until `count` admissions have left the window, for a caller over the limit. */
-  secondsUntilFree(now: number, limit: number): number {
+  msUntilFree(now: number, limit: number): number {
     this.evict(now);
     const mustLeave = this.admitted.length - limit;
     const boundary = this.admitted[Math.max(0, mustLeave)];
-    if (boundary === undefined) return 1;
-    return Math.max(1, Math.ceil((boundary + WINDOW_MS - now) / 1000));
+    return boundary === undefined ? 0 : Math.max(0, boundary + WINDOW_MS - now);
   }
 
   record(now: number): void {

@@ -75,6 +75,8 @@ export interface Rejection {
   message?: string;
   details: ErrorDetails;
   retryAfter?: number;
+  /** For `rate_limited`: exactly when (from now) the window has room again. */
+  retryInMs?: number;
 }
 
 export type AdmissionResult =

@@ -24,11 +24,39 @@ export interface KeyIndexEntry {
 const DIGEST_PREFIX = "key:";
 const ID_PREFIX = "key-id:";
 
+/**
+ * How long this isolate reuses a lookup. KV's own edge cache already serves reads up to a
+ * minute old; a few seconds here spare the read for a client that sends many requests (or a
+ * flood repeating one unknown key). Whatever binds — revocation, disabling, scope removal — is
+ * re-checked by the account's object on every admitted request, and this isolate's own admin
+ * writes drop the copy at once.
+ */
+const LOOKUP_TTL_MS = 5_000;
+const MAX_CACHED_LOOKUPS = 10_000;
+
+type CachedLookup = { entry: KeyDirectoryEntry | null; until: number };
+const lookups = new WeakMap<KVNamespace, Map<string, CachedLookup>>();
+
+function cacheOf(kv: KVNamespace): Map<string, CachedLookup> {
+  let cache = lookups.get(kv);
+  if (cache === undefined) {
+    cache = new Map();
+    lookups.set(kv, cache);
+  }
+  return cache;
+}
+
 export class KeyDirectory {
   constructor(private readonly kv: KVNamespace) {}
 
-  lookup(digest: string): Promise<KeyDirectoryEntry | null> {
-    return this.kv.get<KeyDirectoryEntry>(`${DIGEST_PREFIX}${digest}`, "json");
+  async lookup(digest: string, now: number): Promise<KeyDirectoryEntry | null> {
+    const cache = cacheOf(this.kv);
+    const cached = cache.get(digest);
+    if (cached !== undefined && cached.until > now) return cached.entry;
+    const entry = await this.kv.get<KeyDirectoryEntry>(`${DIGEST_PREFIX}${digest}`, "json");
+    if (cache.size >= MAX_CACHED_LOOKUPS) cache.clear();
+    cache.set(digest, { entry, until: now + LOOKUP_TTL_MS });
+    return entry;
   }
 
   locate(keyId: string): Promise<KeyIndexEntry | null> {
@@ -37,12 +65,14 @@ export class KeyDirectory {
 
   /** Writes (or refreshes) both records of a live key; a revoked key is removed instead. */
   async publish(key: KeyRecord, account: AccountRecord): Promise<void> {
+    cacheOf(this.kv).delete(key.digest);
     const index: KeyIndexEntry = { account_id: account.id, digest: key.digest };
     if (key.revoked_at !== null) {
       await Promise.all([
         this.kv.delete(`${DIGEST_PREFIX}${key.digest}`),
         this.kv.put(`${ID_PREFIX}${key.id}`, JSON.stringify(index)),
       ]);
+      cacheOf(this.kv).delete(key.digest);
       return;
     }
     const entry: KeyDirectoryEntry = {
@@ -57,5 +87,7 @@ export class KeyDirectory {
       this.kv.put(`${DIGEST_PREFIX}${key.digest}`, JSON.stringify(entry)),
       this.kv.put(`${ID_PREFIX}${key.id}`, JSON.stringify(index)),
     ]);
+    // Again after the write, in case a lookup cached the old copy meanwhile.
+    cacheOf(this.kv).delete(key.digest);
   }
 }

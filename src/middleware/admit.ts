@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { accountStub } from "../account/account-client";
 import { FallbackLimiter } from "../account/fallback-limiter";
+import { RateLimitedMemo } from "../account/rate-limited-memo";
 import type { LimitsCache } from "../account/ratelimit-headers";
 import type { AdmissionResult, Rejection } from "../account/types";
 import type { Clock } from "../clock";
@@ -14,6 +15,14 @@ function toError(rejection: Rejection): GatewayError {
     ...(rejection.message === undefined ? {} : { message: rejection.message }),
     details: rejection.details,
     ...(rejection.retryAfter === undefined ? {} : { retryAfter: rejection.retryAfter }),
+  });
+}
+
+function rateLimited(retryInMs: number, limit: number): GatewayError {
+  return new GatewayError("rate_limited", {
+    details: { limit, window_s: 60 },
+    retryAfter: Math.max(1, Math.ceil(retryInMs / 1000)),
+    internalReason: "known at the edge",
   });
 }
 
@@ -31,9 +40,26 @@ function limiterUnavailable(reason: string): GatewayError {
  * object cannot be reached, requests that create, carry an Idempotency-Key or need a slot fail
  * closed; plain reads pass on an isolate-local limiter, and the log line says so.
  */
-export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new FallbackLimiter()) {
+export function admit(
+  clock: Clock,
+  limitsCache: LimitsCache,
+  rateLimited429s = new RateLimitedMemo(),
+  fallback = new FallbackLimiter(),
+) {
   return createMiddleware<AppEnv>(async function admitMiddleware(c, next) {
     const { identity, route, idempotency, log } = c.var;
+    // An account known to be at its limit is answered here; a request with an Idempotency-Key
+    // still goes to the object, since its stored answer is replayed even then.
+    const blocked =
+      idempotency === null ? rateLimited429s.blocked(identity.accountId, clock.now()) : null;
+    if (blocked !== null) {
+      const error = rateLimited(blocked.inMs, blocked.limit);
+      c.set("limits", {
+        tier: identity.tier,
+        minute: { limit: blocked.limit, remaining: 0, resetSeconds: error.retryAfter ?? 1 },
+      });
+      throw error;
+    }
     const isCreate = route.kind === "create_submission";
     let result: AdmissionResult;
     try {
@@ -76,6 +102,11 @@ export function admit(clock: Clock, limitsCache: LimitsCache, fallback = new Fal
       limitsCache.remember(identity.accountId, result.limits, clock.now());
     }
     if (result.outcome === "rejected") {
+      const { rejection } = result;
+      if (rejection.code === "rate_limited" && rejection.retryInMs !== undefined) {
+        const limit = Number(rejection.details.limit);
+        rateLimited429s.remember(identity.accountId, clock.now() + rejection.retryInMs, limit);
+      }
       throw toError(result.rejection);
     }
     if (result.outcome === "replay") {

@@ -2,8 +2,9 @@ import { createMiddleware } from "hono/factory";
 import type { Clock } from "../clock";
 import type { AppEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
+import { bearerToken } from "../keys/bearer-token";
 import { KeyDirectory, type KeyDirectoryEntry } from "../keys/key-directory";
-import { digestApiKey, isWellFormedApiKey } from "../keys/key-format";
+import { digestApiKey } from "../keys/key-format";
 
 /**
  * Step 2 of the contract's order: the bearer key. Format and checksum are checked first, with
@@ -12,26 +13,12 @@ import { digestApiKey, isWellFormedApiKey } from "../keys/key-format";
  */
 export function authenticate(clock: Clock) {
   return createMiddleware<AppEnv>(async function authenticateMiddleware(c, next) {
-    const header = c.req.header("Authorization");
-    if (header === undefined || header.trim() === "") {
-      throw new GatewayError("missing_credentials");
-    }
-    const value = header.trim();
-    const space = value.indexOf(" ");
-    const scheme = space === -1 ? value : value.slice(0, space);
-    if (scheme.toLowerCase() !== "bearer") {
-      throw new GatewayError("invalid_credentials", { internalReason: "scheme" });
-    }
-    const token = space === -1 ? "" : value.slice(space + 1).trim();
-    if (token === "") throw new GatewayError("missing_credentials");
-    const prefix = c.var.config.policy.key_prefix;
-    if (!isWellFormedApiKey(token, prefix)) {
-      throw new GatewayError("invalid_credentials", { internalReason: "malformed" });
-    }
+    const token = bearerToken(c.req.header("Authorization"), c.var.config.policy.key_prefix);
+    if (token instanceof GatewayError) throw token;
     const digest = await digestApiKey(token);
     let entry: KeyDirectoryEntry | null;
     try {
-      entry = await new KeyDirectory(c.env.KEYS).lookup(digest);
+      entry = await new KeyDirectory(c.env.KEYS).lookup(digest, clock.now());
     } catch (err) {
       // The key store failing is a transient outage, not a verdict on the key: the client is
       // told to retry (503 with Retry-After), never that its key is bad, and never a crash.

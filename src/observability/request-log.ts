@@ -19,19 +19,38 @@ export function requestLog(clock: Clock) {
     };
     c.set("log", log);
     await next();
-    const line: Record<string, string | number | null> = {
-      request_id: c.var.requestId,
-      method: c.req.method,
-      path: c.req.path.slice(0, 512),
-      status: c.res.status,
-      code: log.code,
-      account_id: log.accountId,
-      key_id: log.keyId,
-      decision: log.decision,
-      total_ms: clock.now() - started,
-      origin_ms: log.originMs,
-    };
-    if (log.reason !== null) line.reason = log.reason;
-    console.log(JSON.stringify(line));
+    writeRequestLog(
+      c.var.requestId,
+      c.req.method,
+      c.req.path,
+      c.res.status,
+      log,
+      clock.now() - started,
+    );
   });
+}
+
+/** The line itself, shared with the pre-router fast path. */
+export function writeRequestLog(
+  requestId: string,
+  method: string,
+  path: string,
+  status: number,
+  log: LogFields,
+  totalMs: number,
+): void {
+  const line: Record<string, string | number | null> = {
+    request_id: requestId,
+    method,
+    path: path.slice(0, 512),
+    status,
+    code: log.code,
+    account_id: log.accountId,
+    key_id: log.keyId,
+    decision: log.decision,
+    total_ms: totalMs,
+    origin_ms: log.originMs,
+  };
+  if (log.reason !== null) line.reason = log.reason;
+  console.log(JSON.stringify(line));
 }

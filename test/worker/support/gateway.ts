@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { createApp } from "../../../src/app";
+import { createGateway } from "../../../src/app";
 import type { Clock } from "../../../src/clock";
 import type { Bindings } from "../../../src/env";
 
@@ -51,7 +51,7 @@ export interface GatewayHarness {
  * loopback; `vars` override the environment (a new env object, so config is parsed anew).
  */
 export function gateway(options: { clock?: Clock; vars?: Partial<Bindings> } = {}): GatewayHarness {
-  const app = createApp(options.clock === undefined ? {} : { clock: options.clock });
+  const app = createGateway(options.clock === undefined ? {} : { clock: options.clock });
   const bindings = { ...env, ...options.vars } as Bindings;
   async function raw(path: string, init?: RequestInit) {
     const ctx = createExecutionContext();

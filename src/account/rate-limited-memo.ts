@@ -1,0 +1,28 @@
+/**
+ * Accounts this isolate knows to be at their per-minute limit, and until when. The account's
+ * object said so (429 with the exact time the window frees), and nothing but time frees a
+ * window — a rejection consumes nothing — so until then the edge answers 429 itself and the
+ * flood never reaches the object. Only a tier raised in the meantime is seen late (at most the
+ * remaining window, under 60 s).
+ */
+export class RateLimitedMemo {
+  private readonly until = new Map<string, { at: number; limit: number }>();
+
+  constructor(private readonly maxAccounts = 10_000) {}
+
+  remember(accountId: string, freeAt: number, limit: number): void {
+    if (this.until.size >= this.maxAccounts) this.until.clear();
+    this.until.set(accountId, { at: freeAt, limit });
+  }
+
+  /** Milliseconds until the account's window has room, or null when nothing is known. */
+  blocked(accountId: string, now: number): { inMs: number; limit: number } | null {
+    const entry = this.until.get(accountId);
+    if (entry === undefined) return null;
+    if (entry.at <= now) {
+      this.until.delete(accountId);
+      return null;
+    }
+    return { inMs: entry.at - now, limit: entry.limit };
+  }
+}

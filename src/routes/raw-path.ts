@@ -1,0 +1,12 @@
+/**
+ * The path Hono routes on, as sent: Hono's default percent-decodes it, which would let
+ * `/%5Fgateway/admin/...` reach the admin API under a spelling that path-based protections in
+ * front of the gateway do not match. Only the literal `/_gateway/...` spelling reaches gateway
+ * endpoints; any other spelling is a gateway-owned path answered 404 by gatewayPathNotFound.
+ */
+export function rawPath(request: Request): string {
+  const url = request.url;
+  const start = url.indexOf("/", url.indexOf(":") + 3);
+  const query = url.indexOf("?", start);
+  return url.slice(start, query === -1 ? undefined : query);
+}
