@@ -1,0 +1,85 @@
+// Builds what workerd runs: the gateway's production bundle (exactly what `wrangler deploy`
+// would upload, via `wrangler deploy --dry-run`) and the bench's own small Workers (bench/workers,
+// TypeScript transpiled to ES modules), all written into the run's work directory.
+import { spawn } from "node:child_process";
+import { copyFile, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import ts from "typescript";
+
+export const BENCH_WORKERS = ["floor", "passthrough", "kv-memory", "gateway-counted"] as const;
+
+export interface CompatibilitySettings {
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+}
+
+/** compatibility_date and compatibility_flags from wrangler.toml, so every arm runs the same. */
+export async function readCompatibility(root: string): Promise<CompatibilitySettings> {
+  const toml = await readFile(join(root, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? "";
+  if (date === undefined) throw new Error("wrangler.toml has no compatibility_date");
+  return {
+    compatibilityDate: date,
+    compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((match) => match[1] as string),
+  };
+}
+
+function wranglerEntry(root: string): string {
+  const require = createRequire(join(root, "package.json"));
+  const manifestPath = require.resolve("wrangler/package.json");
+  const manifest = require(manifestPath) as { bin: string | Record<string, string> };
+  const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin.wrangler;
+  if (bin === undefined) throw new Error("cannot find the wrangler binary in node_modules");
+  return join(dirname(manifestPath), bin);
+}
+
+function run(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(" ")} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** `wrangler deploy --dry-run` of the project's own wrangler.toml; the bundle lands in workDir. */
+export async function buildGatewayBundle(root: string, workDir: string): Promise<void> {
+  const outDir = join(workDir, "wrangler-out");
+  await run(
+    process.execPath,
+    [wranglerEntry(root), "deploy", "--dry-run", "--outdir", outDir],
+    root,
+  );
+  await copyFile(join(outDir, "index.js"), join(workDir, "gateway-bundle.js"));
+}
+
+/** bench/workers/*.ts to ES modules (types erased, nothing else changed). */
+export async function buildBenchWorkers(benchDir: string, workDir: string): Promise<void> {
+  for (const name of BENCH_WORKERS) {
+    const source = await readFile(join(benchDir, "workers", `${name}.ts`), "utf8");
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2023,
+        module: ts.ModuleKind.ESNext,
+        verbatimModuleSyntax: true,
+      },
+      fileName: `${name}.ts`,
+    });
+    await writeFile(join(workDir, `${name}.js`), outputText);
+  }
+}

@@ -1,0 +1,176 @@
+// Everything the arms need, started for one run: the bundles, the origin (its own process),
+// one workerd serving the floor, pass-through, gateway and counted gateway, the accounts and
+// keys (through the admin API), and nginx when it is installed.
+import { spawnSync } from "node:child_process";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BenchKeys, createBenchKeys } from "./accounts.ts";
+import { buildBenchWorkers, buildGatewayBundle, readCompatibility } from "./build.ts";
+import { findNginx, nginxConfig, nginxVersion } from "./nginx.ts";
+import { ADMIN_TOKEN, BENCH_POLICY } from "./policy.ts";
+import { childPids, forkWithMessage, freePort, startLogged, waitForHttp } from "./processes.ts";
+import { progress } from "./progress.ts";
+import type { Arm } from "./scenarios.ts";
+import { workerdConfig } from "./workerd-config.ts";
+
+export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = resolve(BENCH_DIR, "..");
+const WORK_DIR = join(BENCH_DIR, ".work", "run");
+
+/** The workerd binary itself (the package's main export), not a launcher script around it. */
+function workerdBinary(): string {
+  const require = createRequire(join(ROOT, "package.json"));
+  const binary = (require("workerd") as { default?: unknown }).default;
+  if (typeof binary !== "string") throw new Error("the workerd package did not name its binary");
+  return binary;
+}
+
+async function packageVersion(name: string): Promise<string> {
+  const require = createRequire(join(ROOT, "package.json"));
+  const manifest = JSON.parse(await readFile(require.resolve(`${name}/package.json`), "utf8"));
+  return (manifest as { version: string }).version;
+}
+
+export interface Services {
+  urls: Record<Arm, string | null>;
+  /** The processes serving each arm, for CPU per request. */
+  pids: Record<Arm, number[]>;
+  countedUrl: string;
+  keys: BenchKeys;
+  countedKeys: BenchKeys;
+  notes: string[];
+  versions: Record<string, string>;
+}
+
+export async function startServices(overloadAccounts: number): Promise<Services> {
+  await rm(WORK_DIR, { recursive: true, force: true });
+  // BENCH_DO_DIR puts the Durable Objects' SQLite files elsewhere (e.g. a tmpfs), in a
+  // subdirectory of its own: only that is emptied, never the directory given.
+  const doStorageDir = process.env.BENCH_DO_DIR
+    ? join(resolve(process.env.BENCH_DO_DIR), "edge-gateway-bench-do")
+    : join(WORK_DIR, "do");
+  await rm(doStorageDir, { recursive: true, force: true });
+  await mkdir(doStorageDir, { recursive: true });
+  await mkdir(WORK_DIR, { recursive: true });
+  const [originPort, floor, passthrough, gateway, counted, nginxPort] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
+  );
+  const ports = {
+    floor: floor as number,
+    passthrough: passthrough as number,
+    gateway: gateway as number,
+    counted: counted as number,
+  };
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  const notes: string[] = [];
+
+  progress("building the gateway bundle (wrangler deploy --dry-run) and the bench Workers");
+  const [origin] = await Promise.all([
+    forkWithMessage<{ url: string }>("origin", join(BENCH_DIR, "lib", "origin-process.ts"), {
+      BENCH_ORIGIN_PORT: String(originPort),
+      BENCH_GATEWAY_URL: url(ports.gateway),
+      BENCH_ADMIN_TOKEN: ADMIN_TOKEN,
+    }),
+    buildGatewayBundle(ROOT, WORK_DIR),
+    buildBenchWorkers(BENCH_DIR, WORK_DIR),
+  ]);
+  const originUrl = origin.message.url;
+  const compatibility = await readCompatibility(ROOT);
+
+  const configPath = join(WORK_DIR, "workerd.capnp");
+  await writeFile(
+    configPath,
+    workerdConfig({
+      doStorageDir,
+      ...compatibility,
+      ports,
+      vars: { ORIGIN_URL: originUrl, ADMIN_TOKEN: ADMIN_TOKEN, GATEWAY_POLICY: BENCH_POLICY },
+    }),
+  );
+  const workerdBin = workerdBinary();
+  const workerd = startLogged(
+    "workerd",
+    workerdBin,
+    ["serve", configPath],
+    join(WORK_DIR, "workerd.log"),
+  );
+  await waitForHttp(url(ports.floor), workerd, "workerd");
+  await waitForHttp(`${url(ports.gateway)}/_gateway/health`, workerd, "workerd (gateway)");
+  await waitForHttp(`${url(ports.counted)}/_gateway/health`, workerd, "workerd (counted)");
+
+  const keys = await createBenchKeys(url(ports.gateway), ADMIN_TOKEN, overloadAccounts);
+  const countedKeys = await createBenchKeys(url(ports.counted), ADMIN_TOKEN, 0);
+
+  const versions: Record<string, string> = {
+    node: process.version,
+    workerd: spawnSync(workerdBin, ["--version"], { encoding: "utf8" })
+      .stdout.trim()
+      .replace(/^workerd\s*/, ""),
+    autocannon: await packageVersion("autocannon"),
+    wrangler: await packageVersion("wrangler"),
+  };
+
+  let nginxUrl: string | null = null;
+  let nginxPids: number[] = [];
+  const nginx = findNginx();
+  if (nginx === null) {
+    notes.push("nginx is not installed (command -v nginx): the nginx arm was skipped.");
+  } else {
+    const prefixDir = join(WORK_DIR, "nginx");
+    await mkdir(prefixDir, { recursive: true });
+    const conf = join(prefixDir, "nginx.conf");
+    await writeFile(
+      conf,
+      nginxConfig({
+        prefixDir,
+        port: nginxPort as number,
+        originPort: Number(new URL(originUrl).port),
+        keys,
+      }),
+    );
+    const child = startLogged(
+      "nginx",
+      nginx,
+      ["-p", prefixDir, "-c", conf, "-e", join(prefixDir, "error.log"), "-g", "daemon off;"],
+      join(prefixDir, "stdout.log"),
+    );
+    try {
+      await waitForHttp(url(nginxPort as number), child, "nginx", {
+        status: 401,
+        timeoutMs: 10_000,
+      });
+      nginxUrl = url(nginxPort as number);
+      versions.nginx = nginxVersion(nginx);
+      if (child.pid !== undefined) nginxPids = [child.pid, ...childPids(child.pid)];
+    } catch (error) {
+      notes.push(
+        `nginx failed to start (${error instanceof Error ? error.message : String(error)}; see bench/.work/run/nginx/error.log): the nginx arm was skipped.`,
+      );
+      child.kill("SIGTERM");
+    }
+  }
+
+  return {
+    urls: {
+      origin: originUrl,
+      floor: url(ports.floor),
+      passthrough: url(ports.passthrough),
+      gateway: url(ports.gateway),
+      nginx: nginxUrl,
+    },
+    pids: {
+      origin: origin.child.pid === undefined ? [] : [origin.child.pid],
+      floor: workerd.pid === undefined ? [] : [workerd.pid],
+      passthrough: workerd.pid === undefined ? [] : [workerd.pid],
+      gateway: workerd.pid === undefined ? [] : [workerd.pid],
+      nginx: nginxPids,
+    },
+    countedUrl: url(ports.counted),
+    keys,
+    countedKeys,
+    notes,
+    versions,
+  };
+}
