@@ -3,6 +3,9 @@ import type { StoredResponse } from "./types";
 /** How long a key and its stored answer are kept (contract: 24 h). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
 
+/** Bodies up to this size sit in the record itself; larger ones are split into pieces of it. */
+const CHUNK_BYTES = 1024 * 1024;
+
 export type IdempotencyLookup =
   | { state: "absent" }
   | { state: "mismatch" }
@@ -52,12 +55,30 @@ export class IdempotencyStore {
       response: {
         status: row.status ?? 200,
         headers: JSON.parse(row.headers ?? "{}") as Record<string, string>,
-        body: new Uint8Array(row.body ?? new ArrayBuffer(0)),
+        body: row.body === null ? this.readChunks(key) : new Uint8Array(row.body),
       },
     };
   }
 
+  private readChunks(key: string): Uint8Array {
+    const pieces = this.sql
+      .exec<{ data: ArrayBuffer }>(
+        "SELECT data FROM idempotency_chunks WHERE key = ? ORDER BY seq",
+        key,
+      )
+      .toArray()
+      .map((row) => new Uint8Array(row.data));
+    const body = new Uint8Array(pieces.reduce((total, piece) => total + piece.byteLength, 0));
+    let offset = 0;
+    for (const piece of pieces) {
+      body.set(piece, offset);
+      offset += piece.byteLength;
+    }
+    return body;
+  }
+
   claim(key: string, fingerprint: string, claimId: string, now: number, lockMs: number): void {
+    this.sql.exec("DELETE FROM idempotency_chunks WHERE key = ?", key);
     this.sql.exec(
       `INSERT INTO idempotency (key, fingerprint, claim_id, state, lock_expires_at, expires_at)
        VALUES (?, ?, ?, 'in_progress', ?, ?)
@@ -75,17 +96,28 @@ export class IdempotencyStore {
 
   /** Stores the answer, only if this claim still owns the key. */
   complete(key: string, claimId: string, response: StoredResponse): boolean {
-    return (
+    const inline = response.body.byteLength <= CHUNK_BYTES;
+    const stored =
       this.sql.exec(
         `UPDATE idempotency SET state = 'completed', status = ?, headers = ?, body = ?
          WHERE key = ? AND claim_id = ? AND state = 'in_progress'`,
         response.status,
         JSON.stringify(response.headers),
-        response.body,
+        inline ? response.body : null,
         key,
         claimId,
-      ).rowsWritten > 0
-    );
+      ).rowsWritten > 0;
+    if (stored && !inline) {
+      for (let seq = 0; seq * CHUNK_BYTES < response.body.byteLength; seq++) {
+        this.sql.exec(
+          "INSERT INTO idempotency_chunks (key, seq, data) VALUES (?, ?, ?)",
+          key,
+          seq,
+          response.body.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES),
+        );
+      }
+    }
+    return stored;
   }
 
   /** Frees the key so the client may retry ("not processed"), only if this claim owns it. */
@@ -100,6 +132,12 @@ export class IdempotencyStore {
   }
 
   expire(now: number): void {
+    this.sql.exec(
+      `DELETE FROM idempotency_chunks WHERE key IN (SELECT key FROM idempotency
+         WHERE expires_at <= ? OR (state = 'in_progress' AND lock_expires_at <= ?))`,
+      now,
+      now,
+    );
     this.sql.exec(
       `DELETE FROM idempotency WHERE expires_at <= ?
          OR (state = 'in_progress' AND lock_expires_at <= ?)`,

@@ -48,6 +48,14 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // When a key was rotated: a rotated key is not rotated again (its replacement is).
   "ALTER TABLE api_keys ADD COLUMN rotated_at INTEGER;",
+  // Stored answers larger than one SQLite value (about 2 MB) are kept in 1 MiB pieces; their
+  // idempotency row then has a NULL body.
+  `CREATE TABLE idempotency_chunks (
+     key TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (key, seq)
+   );`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -5,11 +5,11 @@ import type { RouteKind } from "../routes/route-table";
 export const NOT_PROCESSED_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 502, 503, 504]);
 
 /**
- * Largest origin answer kept for idempotent replay. Submission answers are small JSON; a larger
- * answer is passed to the client but not stored, and the key is freed (logged), because a
- * truncated replay would not be the same answer.
+ * Largest origin answer kept for idempotent replay (stored in 1 MiB pieces). A larger answer is
+ * passed to the client but not stored, and the key is freed (logged), because a truncated replay
+ * would not be the same answer.
  */
-export const MAX_STORED_BODY_BYTES = 1024 * 1024;
+export const MAX_STORED_BODY_BYTES = 8 * 1024 * 1024;
 
 /** Statuses of a submission that mean its run is over, so its in-flight slot frees. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([

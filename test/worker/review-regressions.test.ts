@@ -1,5 +1,5 @@
 // Regressions found in review: each test failed before its fix.
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/keys/key-format";
 import { accountObject, accountOn, create, usage, useClock } from "./admission/admission-support";
@@ -127,5 +127,39 @@ describe("a completion that arrives after its pending slot expired", () => {
         submissions: ["sub_late"],
       });
     });
+  });
+});
+
+describe("a stored answer kept in pieces", () => {
+  it("is deleted with its record when the 24 h retention ends", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({
+      clock,
+      vars: { GATEWAY_POLICY: JSON.stringify({ default_body_limit_bytes: 4 * 1024 * 1024 }) },
+    });
+    const account = await accountOn(gw, clock);
+    const body = "z".repeat(3 * 1024 * 1024);
+    const first = await gw.fetch("/__test/echo/pieces", {
+      method: "POST",
+      headers: {
+        ...bearer(account.key),
+        "Idempotency-Key": "pieces",
+        "Content-Type": "text/plain",
+      },
+      body,
+    });
+    expect(first.status).toBe(200);
+    const pieces = () =>
+      runInDurableObject(
+        accountObject(account.accountId),
+        (_instance, state) =>
+          state.storage.sql
+            .exec<{ n: number }>("SELECT count(*) AS n FROM idempotency_chunks")
+            .one().n,
+      );
+    expect(await pieces()).toBeGreaterThanOrEqual(3);
+    clock.advance(24 * 3_600_000 + 1_000);
+    await runDurableObjectAlarm(accountObject(account.accountId));
+    expect(await pieces()).toBe(0);
   });
 });
