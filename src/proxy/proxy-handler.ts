@@ -79,14 +79,16 @@ export function proxyToOrigin(clock: Clock) {
     );
     log.originMs = clock.now() - started;
 
+    // A probe that finds the origin still unanswering keeps the breaker open a while longer.
+    const probeFailed = probe ? clock.now() + DEFAULT_ORIGIN_RETRY_SECONDS * 1000 : null;
     if (result.kind === "timeout") {
       finish({ kind: "timeout" });
-      breaker.record(null, probe);
+      breaker.record(probeFailed, probe);
       throw originUnavailable("origin_timeout", DEFAULT_ORIGIN_RETRY_SECONDS, "origin timeout");
     }
     if (result.kind === "unreachable") {
       finish({ kind: "unreachable" });
-      breaker.record(null, probe);
+      breaker.record(probeFailed, probe);
       throw originUnavailable("origin_unreachable", DEFAULT_ORIGIN_RETRY_SECONDS, result.reason);
     }
 

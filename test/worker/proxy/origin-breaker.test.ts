@@ -91,3 +91,25 @@ describe("origin breaker", () => {
     expect(after.json.usage.minute.used).toBe(before.json.usage.minute.used);
   });
 });
+
+describe("a probe that finds the origin still down", () => {
+  it("keeps shedding for the default retry instead of letting all traffic through", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock, vars: { ORIGIN_URL, ORIGIN_TIMEOUT_MS: "300" } });
+    const { key } = await createAccount(gw);
+    const tag = uniqueId("breaker-down");
+    const headers = { ...bearer(key), "X-Test-Tag": tag };
+    await gw.fetch("/__test/fast", {
+      headers: { ...headers, "X-Test-Status": "503", "X-Test-Retry-After": "2" },
+    });
+    clock.advance(2_000);
+    const probe = await gw.fetch("/__test/fast", {
+      headers: { ...headers, "X-Test-Delay-Ms": "1000" },
+    });
+    expect(probe.json.error.details.reason).toBe("origin_timeout");
+    const shed = await gw.fetch("/__test/fast", { headers });
+    expect(shed.json.error.details.reason).toBe("origin_shedding");
+    expect(shed.headers.get("Retry-After")).toBe("5");
+    expect((await originStats(tag)).count).toBe(2);
+  });
+});
