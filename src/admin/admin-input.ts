@@ -1,6 +1,7 @@
 import { ACCOUNT_STATUSES, type AccountStatus, SCOPES, type Scope } from "../account/types";
 import type { Policy } from "../config/policy";
 import { GatewayError } from "../errors/gateway-error";
+import { readBodyWithLimit } from "../validation/body-reader";
 import { parseJsonBody } from "../validation/submission-body";
 
 /** Validation of admin API bodies; every failure is 400 `invalid_body` naming the field. */
@@ -14,9 +15,13 @@ export function invalidField(field: string, message: string): GatewayError {
   return new GatewayError("invalid_body", { message, details: { field } });
 }
 
+/** Admin bodies are a few fields; anything larger is refused before it is buffered. */
+const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
+
 export async function readJsonObject(request: Request): Promise<JsonObject> {
-  const text = await request.text();
-  const value = text.trim() === "" ? {} : parseJsonBody(new TextEncoder().encode(text));
+  const bytes = await readBodyWithLimit(request, ADMIN_BODY_LIMIT_BYTES);
+  // An empty body is an empty object (`POST .../rotate` with no options).
+  const value = new TextDecoder().decode(bytes).trim() === "" ? {} : parseJsonBody(bytes);
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new GatewayError("invalid_body", { message: "The request body must be a JSON object." });
   }

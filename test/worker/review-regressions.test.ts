@@ -163,3 +163,19 @@ describe("a stored answer kept in pieces", () => {
     expect(await pieces()).toBe(0);
   });
 });
+
+describe("an admin body", () => {
+  it("over 64 KiB is refused with 413 before it is buffered", async () => {
+    const gw = gateway();
+    const res = await gw.fetch("/_gateway/admin/accounts", {
+      method: "POST",
+      headers: { ...bearer("test-admin-token"), "Content-Type": "application/json" },
+      body: JSON.stringify({ id: "big", padding: "x".repeat(70 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.json.error).toMatchObject({
+      code: "invalid_body",
+      details: { reason: "body_too_large", limit_bytes: 65536 },
+    });
+  });
+});
