@@ -1,6 +1,6 @@
 // Helpers shared by the hostile-traffic suites (test/worker/hostile/*): the one envelope every
 // gateway error must have, the account's Durable Object and its tables, and "still healthy".
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { COMPLETION_MARGIN_MS } from "../../../src/account/account-coordinator";
@@ -140,4 +140,31 @@ export async function untilAtOrigin(tag: string, count = 1): Promise<void> {
     if (Date.now() > deadline) throw new Error(`nothing reached the origin under ${tag}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/**
+ * After a create whose outcome never reached the account's object (its lock and slot pending):
+ * one more millisecond past the lock frees both, the origin created nothing, and a retry under
+ * the same key creates exactly one submission.
+ */
+export async function expectFreedThenRetriedOnce(
+  gw: GatewayHarness,
+  account: TestAccount,
+  clock: ManualClock,
+  idempotencyKey: string,
+  tag: string,
+): Promise<void> {
+  clock.advance(2);
+  expect(await runDurableObjectAlarm(accountObject(account.accountId))).toBe(true);
+  expect(await tables(account.accountId)).toEqual({ slots: [], idempotency: [] });
+  expect((await usage(gw, account.accountId)).active.used).toBe(0);
+  expect(await originSubmissions(gw, account)).toEqual([]);
+  const retry = await createSubmission(gw, account, {
+    "Idempotency-Key": idempotencyKey,
+    "X-Test-Tag": tag,
+  });
+  expect(retry.status, retry.text).toBe(201);
+  expect(await originSubmissions(gw, account)).toEqual([retry.json.id]);
+  expect((await originStats(tag)).creates).toBe(2);
+  await expectHealthy(gw, account);
 }
