@@ -53,7 +53,7 @@ export class RateWindow {
     return oldest === undefined ? 0 : Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
   }
 
-  /** Time until `count` admissions have left the window, for a caller over the limit. */
+  /** Milliseconds until one more admission fits under `limit` (0 when it already does). */
   msUntilFree(now: number, limit: number): number {
     this.evict(now);
     const mustLeave = this.admitted.length - limit;

@@ -55,8 +55,6 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-export type ErrorStatus = (typeof ERROR_CATALOGUE)[ErrorCode]["status"];
-
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(ERROR_CATALOGUE, value);
 }

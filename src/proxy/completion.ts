@@ -47,7 +47,7 @@ function jsonField(body: Uint8Array | null, field: string): string | null {
   }
 }
 
-/** What completion needs from a 2xx/3xx/4xx origin answer, once its body has been read. */
+/** What completion needs from an origin answer (any status passed to the client), once read. */
 export function describeAnswer(input: {
   status: number;
   headers: Headers;

@@ -1,7 +1,7 @@
 import type { TierPolicy } from "../config/policy";
 import { GatewayError } from "../errors/gateway-error";
 
-/** Bounds what JSON.parse is allowed to build from a small body: deeply nested input is refused. */
+/** Deepest JSON accepted in a body; deeper input (already bounded in size) is refused after parsing. */
 const MAX_JSON_DEPTH = 32;
 
 function invalidBody(message: string, field?: string): GatewayError {

@@ -23,13 +23,8 @@ describe("X-Request-Id", () => {
     ["empty", ""],
   ])("replaces an incoming id with %s", async (_label, incoming) => {
     const gw = gateway();
-    const headers = new Headers();
-    try {
-      headers.set("X-Request-Id", incoming);
-    } catch {
-      // A value the runtime itself refuses cannot be sent at all; nothing to check.
-      return;
-    }
+    // Every one of these values can be sent; none may be kept.
+    const headers = new Headers({ "X-Request-Id": incoming });
     const res = await gw.fetch("/v1/submissions", { headers });
     const id = res.headers.get("X-Request-Id");
     expect(id).not.toBe(incoming);
