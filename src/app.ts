@@ -1,8 +1,9 @@
 import { Hono } from "hono";
+import { RateLimitedMemo } from "./account/rate-limited-memo";
 import { LimitsCache } from "./account/ratelimit-headers";
 import { adminRoutes } from "./admin/admin-routes";
 import { type Clock, systemClock } from "./clock";
-import { rejectWithoutIo } from "./edge/reject-without-io";
+import { type EdgeMemory, edgeLane } from "./edge/reject-without-io";
 import type { AppEnv, Bindings } from "./env";
 import { handleError } from "./errors/error-handler";
 import { admit } from "./middleware/admit";
@@ -20,6 +21,12 @@ import { rawPath } from "./routes/raw-path";
 
 export interface AppOptions {
   clock?: Clock;
+  /** The isolate's limiter state, shared with the edge lane (createGateway). */
+  memory?: EdgeMemory;
+}
+
+function newEdgeMemory(): EdgeMemory {
+  return { limitsCache: new LimitsCache(), rateLimited: new RateLimitedMemo() };
 }
 
 /**
@@ -27,14 +34,13 @@ export interface AppOptions {
  * authentication; scope; validation and tier caps; (origin breaker); one admission in the
  * account's Durable Object; proxy and completion.
  */
-export function createApp({ clock = systemClock }: AppOptions = {}) {
-  const limitsCache = new LimitsCache();
+export function createApp({ clock = systemClock, memory = newEdgeMemory() }: AppOptions = {}) {
   const app = new Hono<AppEnv>({ getPath: rawPath });
   app.onError(handleError);
   app.use("*", requestId(), requestLog(clock), resolveRequest(), maintenance());
 
   app.get("/_gateway/health", (c) => {
-    c.var.log.decision = "health";
+    c.get("log").decision = "health";
     return c.json({ status: "ok" });
   });
   app.route("/_gateway/admin", adminRoutes(clock));
@@ -43,26 +49,28 @@ export function createApp({ clock = systemClock }: AppOptions = {}) {
     "*",
     gatewayPathNotFound(),
     authenticate(clock),
-    rateLimitHeadersOnAuthenticated(clock, limitsCache),
+    rateLimitHeadersOnAuthenticated(clock, memory.limitsCache),
     authorizeScope(),
     validateRequest(),
     shedLoad(clock),
-    admit(clock, limitsCache),
+    admit(clock, memory.limitsCache, memory.rateLimited),
     proxyToOrigin(clock),
   );
   return app;
 }
 
 /**
- * The Worker's fetch: the I/O-free rejections are answered before the router (they are most of
- * what abusive traffic costs), everything else goes through the chain above.
+ * The Worker's fetch: rejections decidable without I/O are answered before the router (they are
+ * most of what abusive traffic costs); everything else goes through the chain above.
  */
 export function createGateway(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
-  const app = createApp({ clock });
+  const memory = options.memory ?? newEdgeMemory();
+  const app = createApp({ clock, memory });
+  const rejectWithoutIo = edgeLane(clock, memory);
   return {
     fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {
-      return rejectWithoutIo(request, env, clock) ?? app.fetch(request, env, ctx);
+      return rejectWithoutIo(request, env) ?? app.fetch(request, env, ctx);
     },
   };
 }

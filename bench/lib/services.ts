@@ -44,7 +44,15 @@ export interface Services {
   versions: Record<string, string>;
 }
 
-export async function startServices(overloadAccounts: number): Promise<Services> {
+export interface ServiceOptions {
+  /** Serve workerd's V8 inspector on this loopback port (bench/profile.ts). */
+  inspectorPort?: number;
+}
+
+export async function startServices(
+  overloadAccounts: number,
+  { inspectorPort }: ServiceOptions = {},
+): Promise<Services> {
   await rm(WORK_DIR, { recursive: true, force: true });
   // BENCH_DO_DIR puts the Durable Objects' SQLite files elsewhere (e.g. a tmpfs), in a
   // subdirectory of its own: only that is emptied, never the directory given.
@@ -93,7 +101,11 @@ export async function startServices(overloadAccounts: number): Promise<Services>
   const workerd = startLogged(
     "workerd",
     workerdBin,
-    ["serve", configPath],
+    [
+      "serve",
+      configPath,
+      ...(inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`]),
+    ],
     join(WORK_DIR, "workerd.log"),
   );
   await waitForHttp(url(ports.floor), workerd, "workerd");

@@ -16,9 +16,9 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 /** The admin API exists only when ADMIN_TOKEN is set; it then needs that exact bearer token. */
 export function adminAuth() {
   return createMiddleware<AppEnv>(async function adminAuthMiddleware(c, next) {
-    const token = c.var.config.adminToken;
+    const token = c.get("config").adminToken;
     if (token === undefined) throw new GatewayError("not_found", { message: "Not found." });
-    c.var.log.decision = "admin";
+    c.get("log").decision = "admin";
     const header = c.req.header("Authorization")?.trim() ?? "";
     // "Bearer" with nothing after it is missing credentials, as on the API (contract 2).
     const match = /^bearer(?:\s+(.*))?$/i.exec(header);

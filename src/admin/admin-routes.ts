@@ -30,7 +30,7 @@ export function adminRoutes(clock: Clock) {
     const body = await input.readJsonObject(c.req.raw);
     input.rejectUnknown(body, ["id", "tier", "status"]);
     const id = input.accountId(body.id);
-    const tier = input.tier(body.tier ?? "free", c.var.config.policy);
+    const tier = input.tier(body.tier ?? "free", c.get("config").policy);
     const status = input.status(body.status ?? "active");
     const created = await accountStub(c.env, id).createAccount({ id, tier, status });
     if (!created.ok) {
@@ -51,7 +51,7 @@ export function adminRoutes(clock: Clock) {
     const body = await input.readJsonObject(c.req.raw);
     input.rejectUnknown(body, ["tier", "status"]);
     const patch = {
-      ...(body.tier === undefined ? {} : { tier: input.tier(body.tier, c.var.config.policy) }),
+      ...(body.tier === undefined ? {} : { tier: input.tier(body.tier, c.get("config").policy) }),
       ...(body.status === undefined ? {} : { status: input.status(body.status) }),
     };
     const updated = input.isAccountId(id)
@@ -76,11 +76,11 @@ export function adminRoutes(clock: Clock) {
     const body = await input.readJsonObject(c.req.raw);
     input.rejectUnknown(body, ["account_id", "scopes", "name", "expires_at"]);
     const accountId = input.accountId(body.account_id, "account_id");
-    const plaintext = generateApiKey(c.var.config.policy.key_prefix);
+    const plaintext = generateApiKey(c.get("config").policy.key_prefix);
     const key: KeyRecord = {
       id: generateKeyId(),
       account_id: accountId,
-      digest: await digestApiKey(plaintext),
+      digest: digestApiKey(plaintext),
       scopes: input.scopes(body.scopes),
       name: body.name === undefined ? null : input.name(body.name),
       created_at: clock.now(),
@@ -156,10 +156,10 @@ export function adminRoutes(clock: Clock) {
       body.grace_seconds === undefined
         ? DEFAULT_ROTATION_GRACE_SECONDS
         : input.graceSeconds(body.grace_seconds);
-    const plaintext = generateApiKey(c.var.config.policy.key_prefix);
+    const plaintext = generateApiKey(c.get("config").policy.key_prefix);
     const rotated = await (await locate(c, c.req.param("id"))).rotateKey(
       c.req.param("id"),
-      { id: generateKeyId(), digest: await digestApiKey(plaintext), created_at: clock.now() },
+      { id: generateKeyId(), digest: digestApiKey(plaintext), created_at: clock.now() },
       grace,
     );
     if (!rotated.ok && rotated.reason === "not_found") throw notFound("key");

@@ -8,12 +8,12 @@ import { GatewayError } from "./gateway-error";
  * fault inside the gateway, logged in full and answered with a bare 500 `internal_error`.
  */
 export const handleError: ErrorHandler<AppEnv> = (err, c) => {
-  const requestId = c.var.requestId ?? crypto.randomUUID();
+  const requestId = c.get("requestId") ?? crypto.randomUUID();
   const error =
     err instanceof GatewayError
       ? err
       : new GatewayError("internal_error", { internalReason: describe(err) });
-  const log = c.var.log;
+  const log = c.get("log");
   if (log !== undefined) {
     log.code = error.code;
     if (log.decision === "unknown") log.decision = "rejected";

@@ -49,10 +49,19 @@ function cacheOf(kv: KVNamespace): Map<string, CachedLookup> {
 export class KeyDirectory {
   constructor(private readonly kv: KVNamespace) {}
 
+  /**
+   * This isolate's copy of a lookup, without any I/O: the entry, null for a key known not to
+   * exist, undefined when nothing recent is known (then only `lookup` can say).
+   */
+  peek(digest: string, now: number): KeyDirectoryEntry | null | undefined {
+    const cached = cacheOf(this.kv).get(digest);
+    return cached !== undefined && cached.until > now ? cached.entry : undefined;
+  }
+
   async lookup(digest: string, now: number): Promise<KeyDirectoryEntry | null> {
+    const cached = this.peek(digest, now);
+    if (cached !== undefined) return cached;
     const cache = cacheOf(this.kv);
-    const cached = cache.get(digest);
-    if (cached !== undefined && cached.until > now) return cached.entry;
     const entry = await this.kv.get<KeyDirectoryEntry>(`${DIGEST_PREFIX}${digest}`, "json");
     if (cache.size >= MAX_CACHED_LOOKUPS) cache.clear();
     cache.set(digest, { entry, until: now + LOOKUP_TTL_MS });

@@ -3,9 +3,9 @@
 // `<prefix>_<random>` as 6 base62 digits. The checksum lets the gateway reject typos and junk
 // with no storage lookup.
 
-import { toHex } from "../encoding/hex";
 import { BASE62_ALPHABET, base62Value, decodeBase62Fixed, encodeBase62Fixed } from "./base62";
 import { crc32, crc32OfAscii } from "./crc32";
+import { sha256Hex } from "./sha256";
 
 export const DEFAULT_KEY_PREFIX = "gk";
 export const KEY_RANDOM_LENGTH = 22;
@@ -84,8 +84,8 @@ export function isWellFormedApiKey(candidate: string, prefix: string): boolean {
 }
 
 /** Lowercase hex SHA-256 of the key's UTF-8: the only form of a key that is ever stored. */
-export async function digestApiKey(key: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(key))));
+export function digestApiKey(key: string): string {
+  return sha256Hex(encoder.encode(key));
 }
 
 /**

@@ -18,14 +18,6 @@ function toError(rejection: Rejection): GatewayError {
   });
 }
 
-function rateLimited(retryInMs: number, limit: number): GatewayError {
-  return new GatewayError("rate_limited", {
-    details: { limit, window_s: 60 },
-    retryAfter: Math.max(1, Math.ceil(retryInMs / 1000)),
-    internalReason: "known at the edge",
-  });
-}
-
 function limiterUnavailable(reason: string): GatewayError {
   return new GatewayError("service_unavailable", {
     message: "The service is temporarily unavailable.",
@@ -47,18 +39,19 @@ export function admit(
   fallback = new FallbackLimiter(),
 ) {
   return createMiddleware<AppEnv>(async function admitMiddleware(c, next) {
-    const { identity, route, idempotency, log } = c.var;
+    const identity = c.get("identity");
+    const route = c.get("route");
+    const idempotency = c.get("idempotency");
+    const log = c.get("log");
     // An account known to be at its limit is answered here; a request with an Idempotency-Key
     // still goes to the object, since its stored answer is replayed even then.
-    const blocked =
-      idempotency === null ? rateLimited429s.blocked(identity.accountId, clock.now()) : null;
-    if (blocked !== null) {
-      const error = rateLimited(blocked.inMs, blocked.limit);
-      c.set("limits", {
-        tier: identity.tier,
-        minute: { limit: blocked.limit, remaining: 0, resetSeconds: error.retryAfter ?? 1 },
-      });
-      throw error;
+    const known =
+      idempotency === null
+        ? rateLimited429s.refusal(identity.accountId, identity.tier, clock.now())
+        : null;
+    if (known !== null) {
+      c.set("limits", known.limits);
+      throw known.error;
     }
     const isCreate = route.kind === "create_submission";
     let result: AdmissionResult;
@@ -69,7 +62,7 @@ export function admit(
         requiredScope: route.scope,
         isCreate,
         idempotency,
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         submissionId:
           route.kind === "get_submission" || route.kind === "cancel_submission"
             ? route.submissionId
@@ -79,7 +72,7 @@ export function admit(
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       const plainRead = (c.req.method === "GET" || c.req.method === "HEAD") && idempotency === null;
       if (!plainRead) throw limiterUnavailable(reason);
-      const tier = tierPolicyOf(c.var.config.policy, identity.tier);
+      const tier = tierPolicyOf(c.get("config").policy, identity.tier);
       if (!fallback.tryAdmit(identity.accountId, tier.per_minute, clock.now())) {
         throw new GatewayError("rate_limited", {
           details: { limit: tier.per_minute, window_s: 60 },

@@ -5,17 +5,19 @@ import { GatewayError } from "../errors/gateway-error";
 import { bearerToken } from "../keys/bearer-token";
 import { KeyDirectory, type KeyDirectoryEntry } from "../keys/key-directory";
 import { digestApiKey } from "../keys/key-format";
+import { usableKey } from "../keys/key-standing";
 
 /**
  * Step 2 of the contract's order: the bearer key. Format and checksum are checked first, with
  * no I/O at all; then one KV read by digest. Unknown, revoked, expired and malformed keys get
- * the same answer so nothing leaks. The account's Durable Object re-checks on admission.
+ * the same answer so nothing leaks (usableKey). The account's Durable Object re-checks on
+ * admission.
  */
 export function authenticate(clock: Clock) {
   return createMiddleware<AppEnv>(async function authenticateMiddleware(c, next) {
-    const token = bearerToken(c.req.header("Authorization"), c.var.config.policy.key_prefix);
+    const token = bearerToken(c.req.header("Authorization"), c.get("config").policy.key_prefix);
     if (token instanceof GatewayError) throw token;
-    const digest = await digestApiKey(token);
+    const digest = digestApiKey(token);
     let entry: KeyDirectoryEntry | null;
     try {
       entry = await new KeyDirectory(c.env.KEYS).lookup(digest, clock.now());
@@ -29,23 +31,17 @@ export function authenticate(clock: Clock) {
         internalReason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       });
     }
-    if (entry === null) {
-      throw new GatewayError("invalid_credentials", { internalReason: "unknown" });
-    }
-    c.var.log.accountId = entry.account_id;
-    c.var.log.keyId = entry.key_id;
-    if (entry.expires_at !== null && entry.expires_at <= clock.now()) {
-      throw new GatewayError("invalid_credentials", { internalReason: "expired" });
-    }
-    if (entry.account_status !== "active") {
-      throw new GatewayError("account_disabled");
-    }
+    const log = c.get("log");
+    log.accountId = entry?.account_id ?? null;
+    log.keyId = entry?.key_id ?? null;
+    const key = usableKey(entry, clock.now());
+    if (key instanceof GatewayError) throw key;
     c.set("identity", {
-      accountId: entry.account_id,
-      keyId: entry.key_id,
+      accountId: key.account_id,
+      keyId: key.key_id,
       keyDigest: digest,
-      scopes: entry.scopes,
-      tier: entry.tier,
+      scopes: key.scopes,
+      tier: key.tier,
     });
     await next();
   });

@@ -8,8 +8,8 @@ const MAINTENANCE_RETRY_SECONDS = 60;
 /** MAINTENANCE=true answers every non-gateway request with 503 (contract section 1). */
 export function maintenance() {
   return createMiddleware<AppEnv>(async function maintenanceMiddleware(c, next) {
-    if (c.var.config.maintenance && !c.var.route.gatewayOwned) {
-      c.var.log.decision = "maintenance";
+    if (c.get("config").maintenance && !c.get("route").gatewayOwned) {
+      c.get("log").decision = "maintenance";
       throw new GatewayError("service_unavailable", {
         message: "The platform is in maintenance.",
         details: { reason: "maintenance" },

@@ -1,5 +1,5 @@
 import { createMiddleware } from "hono/factory";
-import { type LimitsCache, rateLimitHeaders } from "../account/ratelimit-headers";
+import { type LimitsCache, setRateLimitHeaders } from "../account/ratelimit-headers";
 import type { Clock } from "../clock";
 import { tierPolicyOf } from "../config/policy";
 import type { AppEnv } from "../env";
@@ -12,17 +12,19 @@ export function rateLimitHeadersOnAuthenticated(clock: Clock, cache: LimitsCache
   return createMiddleware<AppEnv>(async function rateLimitHeadersMiddleware(c, next) {
     c.set("limits", null);
     await next();
-    const identity = c.var.identity;
+    const identity = c.get("identity");
     if (identity === undefined || c.res.status === 401) return;
-    const tier = tierPolicyOf(c.var.config.policy, identity.tier);
-    const limits = c.var.limits ??
-      cache.recall(identity.accountId, clock.now()) ?? {
-        tier: identity.tier,
-        minute: { limit: tier.per_minute, remaining: tier.per_minute, resetSeconds: 0 },
-      };
-    const minute = c.res.status === 429 ? { ...limits.minute, remaining: 0 } : limits.minute;
-    for (const [name, value] of Object.entries(rateLimitHeaders({ ...limits, minute }, tier))) {
-      c.res.headers.set(name, value);
-    }
+    setRateLimitHeaders(
+      c.res.headers,
+      {
+        status: c.res.status,
+        accountId: identity.accountId,
+        tierName: identity.tier,
+        tier: tierPolicyOf(c.get("config").policy, identity.tier),
+        limits: c.get("limits"),
+      },
+      cache,
+      clock.now(),
+    );
   });
 }

@@ -18,8 +18,8 @@ export function resolveRequest() {
 /** Any `/_gateway` path (in any spelling) that no gateway route answered: never proxied. */
 export function gatewayPathNotFound() {
   return createMiddleware<AppEnv>(async function gatewayPathNotFoundMiddleware(c, next) {
-    if (c.var.route.gatewayOwned) {
-      c.var.log.decision = "gateway";
+    if (c.get("route").gatewayOwned) {
+      c.get("log").decision = "gateway";
       throw new GatewayError("not_found", { message: "No such gateway endpoint." });
     }
     await next();

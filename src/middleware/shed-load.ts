@@ -10,17 +10,17 @@ import { originUnavailable } from "../proxy/origin-response";
  */
 export function shedLoad(clock: Clock) {
   return createMiddleware<AppEnv>(async function shedLoadMiddleware(c, next) {
-    const { config } = c.var;
+    const config = c.get("config");
     const breaker = breakerFor(config);
     const decision = breaker.decide(clock.now());
     if (decision.action === "shed") {
-      c.var.log.decision = "shed";
+      c.get("log").decision = "shed";
       throw originUnavailable("origin_shedding", decision.retryAfterSeconds);
     }
     c.set("breakerProbe", decision.probe);
     await next();
     // A probe answered without the origin (a replay, a 409, a 429...) learned nothing: the
     // next request probes instead of everyone being shed until the probe times out.
-    if (decision.probe && c.var.log.originMs === null) breaker.abandonProbe();
+    if (decision.probe && c.get("log").originMs === null) breaker.abandonProbe();
   });
 }

@@ -20,7 +20,7 @@ export function requestLog(clock: Clock) {
     c.set("log", log);
     await next();
     writeRequestLog(
-      c.var.requestId,
+      c.get("requestId"),
       c.req.method,
       c.req.path,
       c.res.status,

@@ -29,6 +29,11 @@ export class OriginBreaker {
     return { action: "pass", probe: true };
   }
 
+  /** No pause in force or pending: `decide` would pass without a probe. */
+  isClosed(): boolean {
+    return this.openUntil === 0;
+  }
+
   /** The probe never reached the origin; let the next request probe. */
   abandonProbe(): void {
     this.probeStartedAt = null;

@@ -21,7 +21,7 @@ const BODYLESS_METHODS = new Set(["GET", "HEAD"]);
 function requestBody(c: Context<AppEnv>): BodyInit | null {
   const request = c.req.raw;
   if (BODYLESS_METHODS.has(request.method) || request.body === null) return null;
-  return c.var.body ?? request.body;
+  return c.get("body") ?? request.body;
 }
 
 /**
@@ -30,7 +30,13 @@ function requestBody(c: Context<AppEnv>): BodyInit | null {
  */
 export function proxyToOrigin(clock: Clock) {
   return async function proxyHandler(c: Context<AppEnv>): Promise<Response> {
-    const { config, route, identity, requestId, ticket, idempotency, log } = c.var;
+    const config = c.get("config");
+    const route = c.get("route");
+    const identity = c.get("identity");
+    const requestId = c.get("requestId");
+    const ticket = c.get("ticket");
+    const idempotency = c.get("idempotency");
+    const log = c.get("log");
     const pathWithQuery = `${route.path}${route.search}`;
     const breaker = breakerFor(config);
     // Reached only when there is something to report: a read let through on the fallback
@@ -71,7 +77,7 @@ export function proxyToOrigin(clock: Clock) {
     });
     const body = requestBody(c);
     const started = clock.now();
-    const probe = c.var.breakerProbe;
+    const probe = c.get("breakerProbe");
     const result = await exchangeWithOrigin(
       `${config.originUrl}${pathWithQuery}`,
       { method: c.req.method, headers, body },
@@ -124,7 +130,7 @@ export function proxyToOrigin(clock: Clock) {
 
     // A get or cancel may show a held submission's run is over; the account's object said on
     // admission whether this id is one it could release.
-    const watch = c.var.watchSubmission && route.submissionId !== null;
+    const watch = c.get("watchSubmission") && route.submissionId !== null;
     const release = (body: Uint8Array | null): void => {
       if (!watch || !finishesSubmission(route.kind, origin.status, body)) return;
       const submissionId = route.submissionId as string;

@@ -102,7 +102,7 @@ describe("a completion that arrives after its pending slot expired", () => {
     const gw = gateway({ clock });
     const account = await accountOn(gw, clock);
     await useClock(account.accountId, clock);
-    const keyDigest = await digestApiKey(account.key);
+    const keyDigest = digestApiKey(account.key);
     await runInDurableObject(accountObject(account.accountId), (instance) => {
       const admitted = instance.admit({
         keyId: account.keyId,

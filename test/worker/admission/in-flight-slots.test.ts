@@ -247,7 +247,7 @@ describe("submissions in flight", () => {
     const gw = gateway({ clock });
     const account = await accountOn(gw, clock);
     const stub = accountObject(account.accountId);
-    const keyDigest = await digestApiKey(account.key);
+    const keyDigest = digestApiKey(account.key);
 
     // Admitted, then nothing: no origin answer and no completion ever reported.
     const outcome = await runInDurableObject(stub, (instance) =>
@@ -280,7 +280,7 @@ describe("submissions in flight", () => {
     const clock = new ManualClock(Date.now() + FAR_AHEAD_MS);
     const gw = gateway({ clock });
     const account = await accountOn(gw, clock);
-    const keyDigest = await digestApiKey(account.key);
+    const keyDigest = digestApiKey(account.key);
     const stub = accountObject(account.accountId);
     await runInDurableObject(stub, (instance) =>
       instance.admit({
@@ -303,7 +303,7 @@ describe("submissions in flight", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const account = await accountOn(gw, clock);
-    const keyDigest = await digestApiKey(account.key);
+    const keyDigest = digestApiKey(account.key);
     const admission = {
       keyId: account.keyId,
       keyDigest,

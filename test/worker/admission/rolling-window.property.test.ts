@@ -27,7 +27,7 @@ async function drive(limit: number, arrivals: number[]): Promise<Decision[]> {
   });
   const request: AdmissionRequest = {
     keyId: account.keyId,
-    keyDigest: await digestApiKey(account.key),
+    keyDigest: digestApiKey(account.key),
     requiredScope: "submissions:read",
     isCreate: false,
     idempotency: null,

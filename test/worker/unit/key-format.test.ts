@@ -234,17 +234,17 @@ describe("isWellFormedApiKey", () => {
 });
 
 describe("digests and comparison", () => {
-  it("digests a key as lowercase hex SHA-256", async () => {
-    expect(await digestApiKey("abc")).toBe(
+  it("digests a key as lowercase hex SHA-256", () => {
+    expect(digestApiKey("abc")).toBe(
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     );
-    const digest = await digestApiKey(generateApiKey());
+    const digest = digestApiKey(generateApiKey());
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("compares equal-length strings in constant time and rejects any difference", async () => {
-    const a = await digestApiKey("one");
-    const b = await digestApiKey("two");
+  it("compares equal-length strings in constant time and rejects any difference", () => {
+    const a = digestApiKey("one");
+    const b = digestApiKey("two");
     expect(constantTimeEqualHex(a, a.slice())).toBe(true);
     expect(constantTimeEqualHex(a, b)).toBe(false);
     const lastFlipped = a.slice(0, -1) + (a.endsWith("0") ? "1" : "0");

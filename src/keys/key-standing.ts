@@ -1,0 +1,19 @@
+import { GatewayError } from "../errors/gateway-error";
+import type { KeyDirectoryEntry } from "./key-directory";
+
+/**
+ * The edge copy of a key when it lets its request go on, else the refusal: unknown (revoked), expired and
+ * malformed keys all get the same 401 so nothing leaks; a disabled account is a 403. Shared by
+ * the authenticate middleware and the edge's synchronous lane so both answer alike.
+ */
+export function usableKey(
+  entry: KeyDirectoryEntry | null,
+  now: number,
+): KeyDirectoryEntry | GatewayError {
+  if (entry === null) return new GatewayError("invalid_credentials", { internalReason: "unknown" });
+  if (entry.expires_at !== null && entry.expires_at <= now) {
+    return new GatewayError("invalid_credentials", { internalReason: "expired" });
+  }
+  if (entry.account_status !== "active") return new GatewayError("account_disabled");
+  return entry;
+}
