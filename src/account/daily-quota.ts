@@ -1,8 +1,18 @@
-/** Successful submission creates per account per UTC day. */
+// Successful submission creates per account per UTC day.
+
 const DAY_MS = 86_400_000;
 
+// Every admission asks for the day; the answer changes once a day.
+const lastDay = { number: Number.NaN, text: "" };
+
+/** The UTC day of a time, `YYYY-MM-DD`. */
 export function utcDay(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
+  const day = Math.floor(now / DAY_MS);
+  if (day !== lastDay.number) {
+    lastDay.number = day;
+    lastDay.text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+  return lastDay.text;
 }
 
 /** Seconds from `now` to the next 00:00 UTC, at least 1. */

@@ -3,7 +3,7 @@ import type { LimitsCache } from "../account/ratelimit-headers";
 import { setRateLimitHeaders } from "../account/ratelimit-headers";
 import type { LimitSnapshot } from "../account/types";
 import type { Clock } from "../clock";
-import { configFor } from "../config/config";
+import { configFor, type GatewayConfig } from "../config/config";
 import { tierPolicyOf } from "../config/policy";
 import type { Bindings } from "../env";
 import { renderErrorResponse } from "../errors/envelope";
@@ -61,69 +61,36 @@ export function edgeLane(clock: Clock, memory: EdgeMemory) {
     const path = rawPath(request);
     // Gateway paths (and anything percent-encoded, which might spell one) take the full way.
     if (path.includes("%") || path.toLowerCase().includes("gateway")) return null;
-    let config: ReturnType<typeof configFor>;
+    let config: GatewayConfig;
     try {
       config = configFor(env);
     } catch {
       return null;
     }
     if (config.maintenance) return null;
-
-    const refuse = (error: GatewayError, caller: Caller | null): Response => {
-      const requestId = requestIdFor(request.headers.get("X-Request-Id"));
-      const response = renderErrorResponse(error, requestId);
-      if (caller?.usable === true) {
-        setRateLimitHeaders(
-          response.headers,
-          {
-            status: error.status,
-            accountId: caller.entry.account_id,
-            tierName: caller.entry.tier,
-            tier: tierPolicyOf(config.policy, caller.entry.tier),
-            limits: caller.limits,
-          },
-          memory.limitsCache,
-          started,
-        );
-      }
-      writeRequestLog(
-        requestId,
-        request.method,
-        path,
-        error.status,
-        {
-          decision: "rejected",
-          code: error.code,
-          accountId: caller?.entry.account_id ?? null,
-          keyId: caller?.entry.key_id ?? null,
-          originMs: null,
-          reason: error.internalReason ?? null,
-        },
-        clock.now() - started,
-      );
-      return response;
-    };
+    const refusal: Refusal = { request, path, config, started, caller: null };
 
     const token = bearerToken(request.headers.get("Authorization"), config.policy.key_prefix);
-    if (token instanceof GatewayError) return refuse(token, null);
+    if (token instanceof GatewayError) return refuse(token, refusal, clock, memory);
     const entry = new KeyDirectory(env.KEYS).peek(digestApiKey(token), started);
     if (entry === undefined) return null;
     const key = usableKey(entry, started);
     if (key instanceof GatewayError) {
-      return refuse(key, entry === null ? null : { entry, usable: false, limits: null });
+      refusal.caller = entry === null ? null : { entry, usable: false, limits: null };
+      return refuse(key, refusal, clock, memory);
     }
-    const caller: Caller = { entry: key, usable: true, limits: null };
+    refusal.caller = { entry: key, usable: true, limits: null };
 
     const url = request.url;
     const query = url.indexOf("?");
     const route = matchRoute(request.method, path, query === -1 ? "" : url.slice(query));
     const missingScope = scopeRefusal(route.scope, key.scopes);
-    if (missingScope !== null) return refuse(missingScope, caller);
+    if (missingScope !== null) return refuse(missingScope, refusal, clock, memory);
     if (route.kind === "list_submissions") {
       try {
         validateListQuery(route.search);
       } catch (error) {
-        if (error instanceof GatewayError) return refuse(error, caller);
+        if (error instanceof GatewayError) return refuse(error, refusal, clock, memory);
         throw error;
       }
     }
@@ -132,10 +99,57 @@ export function edgeLane(clock: Clock, memory: EdgeMemory) {
     // and the origin breaker (which sheds, or lets a probe through, first).
     if (request.method !== "GET" || request.body !== null) return null;
     const badHeader = headerValueRefusal(request.headers);
-    if (badHeader !== null) return refuse(badHeader, caller);
+    if (badHeader !== null) return refuse(badHeader, refusal, clock, memory);
     if (!breakerFor(config).isClosed()) return null;
     const known = memory.rateLimited.refusal(key.account_id, key.tier, started);
     if (known === null) return null;
-    return refuse(known.error, { ...caller, limits: known.limits });
+    refusal.caller.limits = known.limits;
+    return refuse(known.error, refusal, clock, memory);
   };
+}
+
+/** What an answer of the lane is about. */
+interface Refusal {
+  request: Request;
+  path: string;
+  config: GatewayConfig;
+  started: number;
+  caller: Caller | null;
+}
+
+/** The envelope, the RateLimit headers of a usable key, and the request's log line. */
+function refuse(error: GatewayError, about: Refusal, clock: Clock, memory: EdgeMemory): Response {
+  const { request, caller, started } = about;
+  const requestId = requestIdFor(request.headers.get("X-Request-Id"));
+  const response = renderErrorResponse(error, requestId);
+  if (caller?.usable === true) {
+    setRateLimitHeaders(
+      response.headers,
+      {
+        status: error.status,
+        accountId: caller.entry.account_id,
+        tierName: caller.entry.tier,
+        tier: tierPolicyOf(about.config.policy, caller.entry.tier),
+        limits: caller.limits,
+      },
+      memory.limitsCache,
+      started,
+    );
+  }
+  writeRequestLog(
+    requestId,
+    request.method,
+    about.path,
+    error.status,
+    {
+      decision: "rejected",
+      code: error.code,
+      accountId: caller?.entry.account_id ?? null,
+      keyId: caller?.entry.key_id ?? null,
+      originMs: null,
+      reason: error.internalReason ?? null,
+    },
+    clock.now() - started,
+  );
+  return response;
 }

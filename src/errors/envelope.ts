@@ -1,10 +1,13 @@
 import type { GatewayError } from "./gateway-error";
 
-/** Headers every gateway-made error carries (contract section 2). */
-const ENVELOPE_HEADERS = {
+// Headers every gateway-made error carries (contract section 2), built once: the runtime copies
+// a Headers object into a Response faster than it converts a plain object, header by header.
+const ENVELOPE_HEADERS = new Headers({
   "Content-Type": "application/json",
   "Cache-Control": "no-store",
-} as const;
+});
+const UNAUTHENTICATED_HEADERS = new Headers(ENVELOPE_HEADERS);
+UNAUTHENTICATED_HEADERS.set("WWW-Authenticate", "Bearer");
 
 /** Renders the platform's error envelope; the only place an error body is built. */
 export function renderErrorResponse(error: GatewayError, requestId: string): Response {
@@ -16,9 +19,13 @@ export function renderErrorResponse(error: GatewayError, requestId: string): Res
       request_id: requestId,
     },
   });
-  const headers = new Headers(ENVELOPE_HEADERS);
-  headers.set("X-Request-Id", requestId);
-  if (error.retryAfter !== undefined) headers.set("Retry-After", String(error.retryAfter));
-  if (error.status === 401) headers.set("WWW-Authenticate", "Bearer");
-  return new Response(body, { status: error.status, headers });
+  const response = new Response(body, {
+    status: error.status,
+    headers: error.status === 401 ? UNAUTHENTICATED_HEADERS : ENVELOPE_HEADERS,
+  });
+  response.headers.set("X-Request-Id", requestId);
+  if (error.retryAfter !== undefined) {
+    response.headers.set("Retry-After", String(error.retryAfter));
+  }
+  return response;
 }

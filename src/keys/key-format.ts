@@ -94,11 +94,10 @@ export function digestApiKey(key: string): string {
  */
 export function constantTimeEqualHex(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  // Same code-unit count can still differ in UTF-8 length, and timingSafeEqual throws on that.
-  if (left.byteLength !== right.byteLength) return false;
-  return crypto.subtle.timingSafeEqual(left, right);
+  // Every code unit is compared (no early exit); the differences are OR-ed together.
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /** A public key identifier, `key_` + 16 base62 characters; safe to log, never a secret. */
