@@ -16,7 +16,7 @@ import { scopeRefusal } from "../middleware/authorize-scope";
 import { requestIdFor } from "../middleware/request-id";
 import { writeRequestLog } from "../observability/request-log";
 import { breakerFor } from "../proxy/origin-breaker";
-import { rawPath } from "../routes/raw-path";
+import { rawPathOf } from "../routes/raw-path";
 import { matchRoute } from "../routes/route-table";
 import { headerValueRefusal } from "../validation/header-values";
 import { validateListQuery } from "../validation/list-query";
@@ -58,7 +58,8 @@ export function edgeLane(clock: Clock, memory: EdgeMemory) {
     const started = clock.now();
     // HEAD answers carry no body; the router strips it, so HEAD takes the full chain.
     if (request.method === "HEAD") return null;
-    const path = rawPath(request);
+    const url = request.url;
+    const path = rawPathOf(url);
     // Gateway paths (and anything percent-encoded, which might spell one) take the full way.
     if (path.includes("%") || path.toLowerCase().includes("gateway")) return null;
     let config: GatewayConfig;
@@ -81,7 +82,6 @@ export function edgeLane(clock: Clock, memory: EdgeMemory) {
     }
     refusal.caller = { entry: key, usable: true, limits: null };
 
-    const url = request.url;
     const query = url.indexOf("?");
     const route = matchRoute(request.method, path, query === -1 ? "" : url.slice(query));
     const missingScope = scopeRefusal(route.scope, key.scopes);

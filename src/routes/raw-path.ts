@@ -5,7 +5,11 @@
  * endpoints; any other spelling is a gateway-owned path answered 404 by gatewayPathNotFound.
  */
 export function rawPath(request: Request): string {
-  const url = request.url;
+  return rawPathOf(request.url);
+}
+
+/** The same, from the request's URL string (read once by callers that also need its query). */
+export function rawPathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf(":") + 3);
   const query = url.indexOf("?", start);
   return url.slice(start, query === -1 ? undefined : query);
