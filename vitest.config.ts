@@ -31,6 +31,9 @@ export default defineConfig({
       {
         test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], environment: "node" },
       },
+      {
+        test: { name: "bench", include: ["test/bench/**/*.test.ts"], environment: "node" },
+      },
     ],
   },
 });

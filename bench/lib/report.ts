@@ -119,18 +119,36 @@ const REJECTIONS = [
   "rejection_429_rate",
 ] as const;
 
+/**
+ * The ratio of two arms, taken round by round and then the median: the arms of a round run
+ * back to back, so a slow stretch of the machine (this VM's speed drifts by tens of percent over
+ * minutes) weighs on both sides of each round's ratio instead of on one arm's median.
+ */
+export function pairedRatio(mine: readonly number[], reference: readonly number[]): number | null {
+  const rounds = Math.min(mine.length, reference.length);
+  const perRound: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const a = mine[round] as number;
+    const b = reference[round] as number;
+    if (a > 0 && b > 0) perRound.push(a / b);
+  }
+  return perRound.length === 0 ? null : median(perRound);
+}
+
 export function ratios(summary: Summary): Record<string, number> {
   const out: Record<string, number> = {};
   const get = (scenario: string, arm: Arm) => summary[scenario]?.[arm];
   const ratio = (name: string, a: ArmSummary | undefined, b: ArmSummary | undefined) => {
-    if (a !== undefined && b !== undefined && b.rps > 0) out[name] = a.rps / b.rps;
+    if (a === undefined || b === undefined) return;
+    const value = pairedRatio(a.rps_by_round, b.rps_by_round);
+    if (value !== null) out[name] = value;
   };
   // CPU efficiency, same direction as the rps ratios: the reference's CPU per request over
   // the arm's. Less sensitive than req/s to a load generator or a neighbour taking the CPU.
   const cpuRatio = (name: string, a: ArmSummary | undefined, b: ArmSummary | undefined) => {
-    const mine = a?.server_cpu_us_per_request;
-    const reference = b?.server_cpu_us_per_request;
-    if (mine != null && reference != null && mine > 0) out[name] = reference / mine;
+    if (a === undefined || b === undefined) return;
+    const value = pairedRatio(b.server_cpu_us_by_round, a.server_cpu_us_by_round);
+    if (value !== null) out[name] = value;
   };
   const added = (name: string, key: "p50_ms" | "p99_ms", a?: ArmSummary, b?: ArmSummary) => {
     if (a !== undefined && b !== undefined) out[name] = a[key] - b[key];

@@ -8,8 +8,13 @@ export const WINDOW_MS = 60_000;
 /** Expired rows tolerated in SQLite before one DELETE removes them. */
 const CLEANUP_BATCH = 64;
 
+/** Expired entries kept at the front of the in-memory list before it is compacted. */
+const COMPACT_AFTER = 1024;
+
 export class RateWindow {
   private readonly admitted: number[];
+  /** Index of the oldest admission still counted; those before it have left the window. */
+  private head = 0;
   private expiredSinceCleanup = 0;
 
   constructor(
@@ -24,23 +29,24 @@ export class RateWindow {
   }
 
   private evict(now: number): void {
-    let expired = 0;
-    while (
-      expired < this.admitted.length &&
-      (this.admitted[expired] as number) <= now - WINDOW_MS
-    ) {
-      expired++;
+    let head = this.head;
+    while (head < this.admitted.length && (this.admitted[head] as number) <= now - WINDOW_MS) {
+      head++;
     }
-    if (expired > 0) {
-      this.admitted.splice(0, expired);
-      this.expiredSinceCleanup += expired;
+    this.expiredSinceCleanup += head - this.head;
+    this.head = head;
+    // Moving the expired prefix out on every eviction would copy the whole window each time
+    // (tens of thousands of entries on a busy account); once in a while is amortised O(1).
+    if (head >= COMPACT_AFTER && head * 2 >= this.admitted.length) {
+      this.admitted.splice(0, head);
+      this.head = 0;
     }
   }
 
   /** Admissions counted in the window at `now`. */
   used(now: number): number {
     this.evict(now);
-    return this.admitted.length;
+    return this.admitted.length - this.head;
   }
 
   /**
@@ -49,16 +55,18 @@ export class RateWindow {
    */
   resetSeconds(now: number): number {
     this.evict(now);
-    const oldest = this.admitted[0];
+    const oldest = this.admitted[this.head];
     return oldest === undefined ? 0 : Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000));
   }
 
   /** Milliseconds until one more admission fits under `limit` (0 when it already does). */
   msUntilFree(now: number, limit: number): number {
     this.evict(now);
-    const mustLeave = this.admitted.length - limit;
-    const boundary = this.admitted[Math.max(0, mustLeave)];
-    return boundary === undefined ? 0 : Math.max(0, boundary + WINDOW_MS - now);
+    // Once the oldest `counted - limit + 1` admissions have left, one more fits.
+    const mustLeave = this.admitted.length - this.head - limit;
+    if (mustLeave < 0) return 0;
+    const boundary = this.admitted[this.head + mustLeave] as number;
+    return Math.max(0, boundary + WINDOW_MS - now);
   }
 
   record(now: number): void {
