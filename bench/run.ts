@@ -6,7 +6,7 @@
 // runs in its own process. Every scenario's arms are interleaved, round after round, and the
 // medians are reported with their ratios, budgets and counted Durable Object / KV calls.
 //
-//   npm run bench                      full: 3 rounds x 3 s per arm, 50 connections
+//   npm run bench                      full: 5 rounds x 3 s per arm, 50 connections
 //   npm run bench -- --smoke           (or BENCH_SMOKE=1) 1 round x 1 s; asserts facts only
 //   options: --rounds=N --duration=S --warmup=S --connections=N --only=<scenario id>,...
 //   BENCH_DO_DIR=<dir>: the Durable Objects' SQLite files there (e.g. a tmpfs) instead of

@@ -26,7 +26,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): O
       }
     : {
         smoke,
-        rounds: 3,
+        rounds: 5,
         durationS: 3,
         warmupS: 1,
         connections: 50,
