@@ -24,6 +24,8 @@ const HEX = "0123456789abcdef";
 // Scratch space, reused: the function never yields, so no two calls share it at once.
 const schedule = new Uint32Array(64);
 const state = new Uint32Array(8);
+const tailOne = new Uint8Array(64);
+const tailTwo = new Uint8Array(128);
 
 function compress(block: Uint8Array, offset: number): void {
   const w = schedule;
@@ -83,7 +85,8 @@ export function sha256Hex(message: Uint8Array): string {
   for (let block = 0; block < fullBlocks; block++) compress(message, block * 64);
   // The tail, the 0x80 marker and the 64-bit big-endian bit length: one or two more blocks.
   const rest = message.length - fullBlocks * 64;
-  const tail = new Uint8Array(rest < 56 ? 64 : 128);
+  const tail = rest < 56 ? tailOne : tailTwo;
+  tail.fill(0);
   tail.set(message.subarray(fullBlocks * 64));
   tail[rest] = 0x80;
   const bits = message.length * 8;

@@ -53,9 +53,11 @@ const SEPARATOR = /\/|%2f|%5c/i;
 function canonicalSegments(rawPath: string): { raw: string[]; decoded: string[] } {
   const raw: string[] = [];
   const decoded: string[] = [];
-  for (const segment of rawPath.split(SEPARATOR)) {
+  // Without a `%` only `/` separates and nothing decodes: a plain split, no regex, no decoding.
+  const encoded = rawPath.includes("%");
+  for (const segment of encoded ? rawPath.split(SEPARATOR) : rawPath.split("/")) {
     if (segment === "") continue;
-    const value = decodeSegment(segment);
+    const value = encoded ? decodeSegment(segment) : segment;
     if (value === ".") continue;
     if (value === "..") {
       raw.pop();
