@@ -7,7 +7,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 
-export const BENCH_WORKERS = ["floor", "passthrough", "kv-memory", "gateway-counted"] as const;
+export const BENCH_WORKERS = [
+  "floor",
+  "envelope",
+  "passthrough",
+  "kv-memory",
+  "gateway-counted",
+] as const;
 
 export interface CompatibilitySettings {
   compatibilityDate: string;

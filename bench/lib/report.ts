@@ -162,6 +162,18 @@ export function ratios(summary: Summary): Record<string, number> {
     .map((kind) => out[`rejection_401_${kind}_vs_floor`])
     .filter((value): value is number => value !== undefined);
   if (the401s.length > 0) out.rejection_401_vs_floor = Math.min(...the401s);
+  // The 401's answer alone (envelope, headers, log line) against the floor, and the gateway's
+  // 401 against that answer: what the contract's answer costs, and what the gateway adds.
+  ratio(
+    "envelope_vs_floor",
+    get("rejection_401_missing", "envelope"),
+    get("rejection_401_missing", "floor"),
+  );
+  ratio(
+    "rejection_401_missing_vs_envelope",
+    get("rejection_401_missing", "gateway"),
+    get("rejection_401_missing", "envelope"),
+  );
   ratio("replay_vs_floor", get("idempotent_replay", "gateway"), get("idempotent_replay", "floor"));
 
   const loaded = (arm: Arm) => get("admitted_get", arm);

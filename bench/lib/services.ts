@@ -62,11 +62,12 @@ export async function startServices(
   await rm(doStorageDir, { recursive: true, force: true });
   await mkdir(doStorageDir, { recursive: true });
   await mkdir(WORK_DIR, { recursive: true });
-  const [originPort, floor, passthrough, gateway, counted, nginxPort] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
+  const [originPort, floor, envelope, passthrough, gateway, counted, nginxPort] = await Promise.all(
+    Array.from({ length: 7 }, () => freePort()),
   );
   const ports = {
     floor: floor as number,
+    envelope: envelope as number,
     passthrough: passthrough as number,
     gateway: gateway as number,
     counted: counted as number,
@@ -168,6 +169,7 @@ export async function startServices(
     urls: {
       origin: originUrl,
       floor: url(ports.floor),
+      envelope: url(ports.envelope),
       passthrough: url(ports.passthrough),
       gateway: url(ports.gateway),
       nginx: nginxUrl,
@@ -175,6 +177,7 @@ export async function startServices(
     pids: {
       origin: origin.child.pid === undefined ? [] : [origin.child.pid],
       floor: workerd.pid === undefined ? [] : [workerd.pid],
+      envelope: workerd.pid === undefined ? [] : [workerd.pid],
       passthrough: workerd.pid === undefined ? [] : [workerd.pid],
       gateway: workerd.pid === undefined ? [] : [workerd.pid],
       nginx: nginxPids,

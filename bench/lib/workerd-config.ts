@@ -3,6 +3,7 @@
 // directory the config is written to (see build.ts).
 //
 //   floor            floor.js                  fixed 200, no bindings
+//   envelope         envelope.js               the contract's 401 answer and log line, nothing else
 //   passthrough      passthrough.js            fetch(ORIGIN_URL + path)
 //   gateway          gateway-bundle.js         the production bundle, unmodified (timed arm)
 //   gateway-counted  gateway-counted.js        the same bundle behind counting proxies (counts)
@@ -13,6 +14,7 @@
 
 export interface WorkerdPorts {
   floor: number;
+  envelope: number;
   passthrough: number;
   gateway: number;
   counted: number;
@@ -79,6 +81,7 @@ export function workerdConfig(plan: WorkerdPlan): string {
   const originUrl = plan.vars.ORIGIN_URL ?? "";
   const services = [
     `(name = "floor", worker = ${simpleWorker(plan, "floor.js")})`,
+    `(name = "envelope", worker = ${simpleWorker(plan, "envelope.js")})`,
     `(name = "passthrough", worker = ${simpleWorker(plan, "passthrough.js", [
       `(name = "ORIGIN_URL", text = ${text(originUrl)})`,
     ])})`,
@@ -101,6 +104,7 @@ export function workerdConfig(plan: WorkerdPlan): string {
   ];
   const sockets = [
     socket("floor", plan.ports.floor, "floor"),
+    socket("envelope", plan.ports.envelope, "envelope"),
     socket("passthrough", plan.ports.passthrough, "passthrough"),
     socket("gateway", plan.ports.gateway, "gateway"),
     socket("gateway-counted", plan.ports.counted, "gateway-counted"),
