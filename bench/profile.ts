@@ -1,9 +1,10 @@
-// `npm run bench:profile -- <scenario id> [--duration=S] [--connections=N]`: where the gateway's
-// CPU goes in one scenario. Starts the benchmark's services with workerd's V8 inspector on
-// loopback, loads the gateway arm with the scenario's request while the sampling profiler runs,
-// and prints the functions with the most self time and the most total time. The profile itself
-// goes to bench/.work/<scenario>.cpuprofile (open it in Chrome DevTools or speedscope).
+// `npm run bench:profile -- <scenario id> [--duration=S] [--connections=N] [--floor]`:
+// where the gateway's CPU goes in one scenario. Starts the benchmark's services with workerd's
+// V8 inspector on loopback, loads the gateway arm with the scenario's request while the sampling
+// profiler runs, and prints the functions with the most self time and the most total time. The
+// profile itself goes to bench/.work/<scenario>.cpuprofile (Chrome DevTools or speedscope).
 //
+// `--floor` profiles the empty Worker instead, to see what the runtime itself costs per request.
 // It is a tool for finding a cause, not a figure: the profiler slows the isolate down, so its
 // req/s are not comparable with `npm run bench`'s.
 import { mkdir, writeFile } from "node:fs/promises";

@@ -2,9 +2,10 @@ import { GatewayError } from "../errors/gateway-error";
 import type { KeyDirectoryEntry } from "./key-directory";
 
 /**
- * The edge copy of a key when it lets its request go on, else the refusal: unknown (revoked), expired and
- * malformed keys all get the same 401 so nothing leaks; a disabled account is a 403. Shared by
- * the authenticate middleware and the edge's synchronous lane so both answer alike.
+ * The edge copy of a key when it lets its request go on, else the refusal: an unknown (or
+ * revoked) and an expired key get the same 401 `invalid_credentials` so nothing leaks; a
+ * disabled or unverified account is 401 `account_disabled`. Shared by the authenticate
+ * middleware and the edge's synchronous lane so both answer alike.
  */
 export function usableKey(
   entry: KeyDirectoryEntry | null,

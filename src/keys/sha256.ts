@@ -1,7 +1,7 @@
 // SHA-256 (FIPS 180-4), synchronous. The key digest is computed on every authenticated request;
 // crypto.subtle.digest is asynchronous, and that one await is what kept the edge's answers to
 // known keys (403, 400, a known 429) off the synchronous fast path. An API key is one or two
-// blocks, which this computes in about a microsecond. Pinned against crypto.subtle by a
+// blocks, which this computes in a few microseconds. Pinned against crypto.subtle by a
 // property test (test/worker/unit/sha256.test.ts).
 
 const K = new Uint32Array([
