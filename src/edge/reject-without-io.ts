@@ -55,57 +55,69 @@ interface Caller {
  */
 export function edgeLane(clock: Clock, memory: EdgeMemory) {
   return function rejectWithoutIo(request: Request, env: Bindings): Response | null {
-    const started = clock.now();
-    // HEAD answers carry no body; the router strips it, so HEAD takes the full chain.
-    if (request.method === "HEAD") return null;
-    const url = request.url;
-    const path = rawPathOf(url);
-    // Gateway paths (and anything percent-encoded, which might spell one) take the full way.
-    if (path.includes("%") || path.toLowerCase().includes("gateway")) return null;
-    let config: GatewayConfig;
     try {
-      config = configFor(env);
+      return decide(request, env, clock, memory);
     } catch {
+      // The lane only ever shortens the way: whatever it cannot handle (a binding missing from a
+      // misconfigured deployment, say), the chain handles and answers in the envelope.
       return null;
     }
-    if (config.maintenance) return null;
-    const refusal: Refusal = { request, path, config, started, caller: null };
-
-    const token = bearerToken(request.headers.get("Authorization"), config.policy.key_prefix);
-    if (token instanceof GatewayError) return refuse(token, refusal, clock, memory);
-    const entry = new KeyDirectory(env.KEYS).peek(digestApiKey(token), started);
-    if (entry === undefined) return null;
-    const key = usableKey(entry, started);
-    if (key instanceof GatewayError) {
-      refusal.caller = entry === null ? null : { entry, usable: false, limits: null };
-      return refuse(key, refusal, clock, memory);
-    }
-    refusal.caller = { entry: key, usable: true, limits: null };
-
-    const query = url.indexOf("?");
-    const route = matchRoute(request.method, path, query === -1 ? "" : url.slice(query));
-    const missingScope = scopeRefusal(route.scope, key.scopes);
-    if (missingScope !== null) return refuse(missingScope, refusal, clock, memory);
-    if (route.kind === "list_submissions") {
-      try {
-        validateListQuery(route.search);
-      } catch (error) {
-        if (error instanceof GatewayError) return refuse(error, refusal, clock, memory);
-        throw error;
-      }
-    }
-
-    // A 429 known here precedes only what a bodiless GET still has to pass: its header values
-    // and the origin breaker (which sheds, or lets a probe through, first).
-    if (request.method !== "GET" || request.body !== null) return null;
-    const badHeader = headerValueRefusal(request.headers);
-    if (badHeader !== null) return refuse(badHeader, refusal, clock, memory);
-    if (!breakerFor(config).isClosed()) return null;
-    const known = memory.rateLimited.refusal(key.account_id, key.tier, started);
-    if (known === null) return null;
-    refusal.caller.limits = known.limits;
-    return refuse(known.error, refusal, clock, memory);
   };
+}
+
+/** The lane's answer, or null to leave the request to the chain. */
+function decide(
+  request: Request,
+  env: Bindings,
+  clock: Clock,
+  memory: EdgeMemory,
+): Response | null {
+  const started = clock.now();
+  // HEAD answers carry no body; the router strips it, so HEAD takes the full chain.
+  if (request.method === "HEAD") return null;
+  const url = request.url;
+  const path = rawPathOf(url);
+  // Gateway paths (and anything percent-encoded, which might spell one) take the full way.
+  if (path.includes("%") || path.toLowerCase().includes("gateway")) return null;
+  // A bad configuration throws here: the chain answers it.
+  const config = configFor(env);
+  if (config.maintenance) return null;
+  const refusal: Refusal = { request, path, config, started, caller: null };
+
+  const token = bearerToken(request.headers.get("Authorization"), config.policy.key_prefix);
+  if (token instanceof GatewayError) return refuse(token, refusal, clock, memory);
+  const entry = new KeyDirectory(env.KEYS).peek(digestApiKey(token), started);
+  if (entry === undefined) return null;
+  const key = usableKey(entry, started);
+  if (key instanceof GatewayError) {
+    refusal.caller = entry === null ? null : { entry, usable: false, limits: null };
+    return refuse(key, refusal, clock, memory);
+  }
+  refusal.caller = { entry: key, usable: true, limits: null };
+
+  const query = url.indexOf("?");
+  const route = matchRoute(request.method, path, query === -1 ? "" : url.slice(query));
+  const missingScope = scopeRefusal(route.scope, key.scopes);
+  if (missingScope !== null) return refuse(missingScope, refusal, clock, memory);
+  if (route.kind === "list_submissions") {
+    try {
+      validateListQuery(route.search);
+    } catch (error) {
+      if (error instanceof GatewayError) return refuse(error, refusal, clock, memory);
+      throw error;
+    }
+  }
+
+  // A 429 known here precedes only what a bodiless GET still has to pass: its header values
+  // and the origin breaker (which sheds, or lets a probe through, first).
+  if (request.method !== "GET" || request.body !== null) return null;
+  const badHeader = headerValueRefusal(request.headers);
+  if (badHeader !== null) return refuse(badHeader, refusal, clock, memory);
+  if (!breakerFor(config).isClosed()) return null;
+  const known = memory.rateLimited.refusal(key.account_id, key.tier, started);
+  if (known === null) return null;
+  refusal.caller.limits = known.limits;
+  return refuse(known.error, refusal, clock, memory);
 }
 
 /** What an answer of the lane is about. */

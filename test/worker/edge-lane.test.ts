@@ -221,6 +221,18 @@ describe("requests the lane leaves to the chain", () => {
     expect(await maintenance.viaLane(maintenance.request("/v1/submissions"))).toBeNull();
   });
 
+  it("anything it cannot handle, such as a key store binding gone missing", async () => {
+    const t = setup({ KEYS: undefined as unknown as KVNamespace });
+    const make = t.request("/v1/submissions", { headers: bearer(generateApiKey()) });
+    expect(await t.viaLane(make)).toBeNull();
+    const chain = await t.viaChain(make);
+    expect(chain.status).toBe(503);
+    expect(JSON.parse(chain.body).error.details.reason).toBe("key_store_unavailable");
+    // A bad policy: the lane leaves it to the chain, which answers in the envelope.
+    const broken = setup({ GATEWAY_POLICY: "{" });
+    expect(await broken.viaLane(broken.request("/v1/submissions"))).toBeNull();
+  });
+
   it("a known 429 with a body to validate, an Idempotency-Key, or while the origin pauses", async () => {
     const policy = JSON.stringify({ tiers: { free: { per_minute: 1 } } });
     const t = setup({ GATEWAY_POLICY: policy });
