@@ -2,7 +2,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/keys/key-format";
-import { accountObject, accountOn, create, usage, useClock } from "./admission/admission-support";
+import { accountOn, create } from "./admission/admission-support";
+import { accountObject, usage, useClock } from "./support/account-object";
 import {
   bearer,
   createAccount,

@@ -2,8 +2,9 @@
 // the minute window, today's quota and the held submissions, as the admission sees them.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { accountObject, usage, useClock } from "../support/account-object";
 import { adminHeaders, gateway, ManualClock } from "../support/gateway";
-import { accountObject, accountOn, create, read, usage, useClock } from "./admission-support";
+import { accountOn, create, read } from "./admission-support";
 
 describe("account usage", () => {
   it("reflects the minute window, the daily quota and the active submissions", async () => {

@@ -1,10 +1,9 @@
 // Helpers shared by the admission tests (contract sections 3, 5, 6a): reaching an account's
 // Durable Object, moving its time, and reading what the gateway and the origin saw.
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { AccountUsage } from "../../../src/account/types";
 import type { GatewayVars } from "../../../src/config/config";
+import { accountObject, useClock } from "../support/account-object";
 import {
   adminHeaders,
   bearer,
@@ -14,17 +13,6 @@ import {
   type ManualClock,
   type TestAccount,
 } from "../support/gateway";
-
-export function accountObject(accountId: string) {
-  return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
-}
-
-/** Makes the account's object read `clock` (call before its first admission, again after eviction). */
-export async function useClock(accountId: string, clock: ManualClock): Promise<void> {
-  await runInDurableObject(accountObject(accountId), (instance) => {
-    instance.clock = clock;
-  });
-}
 
 /**
  * The gateway harness overrides vars for the Worker only; in a deployment the Worker and the
@@ -77,12 +65,6 @@ export function create(gw: GatewayHarness, key: string, headers: Record<string, 
     headers: { ...bearer(key), "Content-Type": "application/json", ...headers },
     body: JSON.stringify({ num_generations: 10 }),
   });
-}
-
-export async function usage(gw: GatewayHarness, accountId: string): Promise<AccountUsage> {
-  const res = await gw.fetch(`/_gateway/admin/accounts/${accountId}`, { headers: adminHeaders });
-  expect(res.status).toBe(200);
-  return res.json.usage;
 }
 
 /** Asserts Retry-After is an integer ≥ 1 equal to details.retry_after, and returns it. */

@@ -2,6 +2,7 @@
 // Retry-After to 00:00 UTC that can be trusted and a refund when the origin did not create.
 import { describe, expect, it } from "vitest";
 import type { Bindings } from "../../../src/env";
+import { usage } from "../support/account-object";
 import { gateway, ManualClock } from "../support/gateway";
 import {
   accountOn,
@@ -9,7 +10,6 @@ import {
   create,
   rateLimitState,
   retryAfterOf,
-  usage,
 } from "./admission-support";
 
 const DAY_MS = 86_400_000;

@@ -4,6 +4,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../../src/keys/key-format";
+import { accountObject, usage } from "../support/account-object";
 import {
   adminHeaders,
   bearer,
@@ -14,14 +15,12 @@ import {
   uniqueId,
 } from "../support/gateway";
 import {
-  accountObject,
   accountOn,
   countStatuses,
   create,
   read,
   retryAfterOf,
   slotRows,
-  usage,
 } from "./admission-support";
 
 const HOUR_MS = 3_600_000;

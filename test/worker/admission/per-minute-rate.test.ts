@@ -2,17 +2,15 @@
 // a Retry-After that can be trusted, and the RateLimit headers.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { accountObject, usage, useClock } from "../support/account-object";
 import { bearer, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
 import {
-  accountObject,
   accountOn,
   addKey,
   countStatuses,
   rateLimitState,
   read,
   retryAfterOf,
-  usage,
-  useClock,
 } from "./admission-support";
 
 const FREE_POLICY =

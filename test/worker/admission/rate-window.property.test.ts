@@ -6,8 +6,8 @@ import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RateWindow, WINDOW_MS } from "../../../src/account/rate-window";
+import { accountObject } from "../support/account-object";
 import { uniqueId } from "../support/gateway";
-import { accountObject } from "./admission-support";
 
 /** The model: every admission time, kept forever, scanned in full. */
 function counted(times: readonly number[], now: number): number[] {

@@ -3,8 +3,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GatewayVars } from "../../../src/config/config";
+import { accountObject, usage } from "../support/account-object";
 import { gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
-import { accountObject, accountOn, countStatuses, create, read, usage } from "./admission-support";
+import { accountOn, countStatuses, create, read } from "./admission-support";
 
 describe("a rejected request consumes nothing", () => {
   it("a 429 rate_limited takes no minute place, no slot and no quota", async () => {

@@ -7,8 +7,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AdmissionRequest } from "../../../src/account/types";
 import { digestApiKey } from "../../../src/keys/key-format";
+import { accountObject } from "../support/account-object";
 import { createAccount, gateway, ManualClock } from "../support/gateway";
-import { accountObject, useVars } from "./admission-support";
+import { useVars } from "./admission-support";
 
 const WINDOW_MS = 60_000;
 

@@ -1,6 +1,7 @@
 // Contract sections 4 (Admin API) and 6a: the admin token, accounts, keys, rotation, release,
 // and the gateway-owned paths that must never be proxied.
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import {
   ADMIN_TOKEN,
   adminHeaders,
@@ -12,7 +13,6 @@ import {
 } from "../support/gateway";
 import {
   admin,
-  expectEnvelope,
   ISSUED_KEY_FIELDS,
   jsonPost,
   newAccount,

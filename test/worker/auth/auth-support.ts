@@ -1,11 +1,7 @@
-// Helpers shared by the test/worker/auth suites: envelope assertions, admin calls, clock
-// injection into an account's Durable Object, and counting wrappers around KV and the Durable
-// Object namespace that prove which requests touch storage.
-import { runInDurableObject } from "cloudflare:test";
+// Helpers shared by the test/worker/auth suites: admin calls, key records, and counting
+// wrappers around KV and the Durable Object namespace that prove which requests touch storage.
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { AccountCoordinator } from "../../../src/account/account-coordinator";
-import type { Clock } from "../../../src/clock";
 import {
   adminHeaders,
   bearer,
@@ -24,36 +20,6 @@ export const ISSUED_KEY_FIELDS = [
   "name",
   "scopes",
 ].sort();
-
-/**
- * Asserts the gateway's own error: status, code, the exact envelope shape, `request_id` equal to
- * `X-Request-Id`, the envelope headers, and `WWW-Authenticate: Bearer` on every 401.
- */
-export function expectEnvelope(
-  res: GatewayResponse,
-  status: number,
-  code: string,
-  details?: Record<string, unknown>,
-): void {
-  expect({ status: res.status, body: res.json }, res.text).toMatchObject({
-    status,
-    body: { error: { code } },
-  });
-  expect(Object.keys(res.json)).toEqual(["error"]);
-  expect(Object.keys(res.json.error).sort()).toEqual(["code", "details", "message", "request_id"]);
-  expect(typeof res.json.error.message).toBe("string");
-  expect(res.json.error.message.length).toBeGreaterThan(0);
-  expect(typeof res.json.error.details).toBe("object");
-  expect(res.json.error.details).not.toBeNull();
-  expect(Array.isArray(res.json.error.details)).toBe(false);
-  if (details !== undefined) expect(res.json.error.details).toEqual(details);
-  const requestId = res.headers.get("X-Request-Id");
-  expect(requestId).toBeTruthy();
-  expect(res.json.error.request_id).toBe(requestId);
-  expect(res.headers.get("Content-Type")).toBe("application/json");
-  expect(res.headers.get("Cache-Control")).toBe("no-store");
-  if (status === 401) expect(res.headers.get("WWW-Authenticate")).toBe("Bearer");
-}
 
 export function admin(
   gw: GatewayHarness,
@@ -103,17 +69,6 @@ export async function newKey(
   });
   expect(res.status, res.text).toBe(201);
   return res.json as IssuedKey;
-}
-
-export function accountStubFor(accountId: string): DurableObjectStub<AccountCoordinator> {
-  return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
-}
-
-/** Makes the account's Durable Object read time from `clock` (before its first admission). */
-export async function injectClock(accountId: string, clock: Clock): Promise<void> {
-  await runInDurableObject(accountStubFor(accountId), (instance: AccountCoordinator) => {
-    instance.clock = clock;
-  });
 }
 
 /** Lowercase hex SHA-256 of the key, computed here independently of src/keys. */

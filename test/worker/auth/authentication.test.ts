@@ -4,6 +4,8 @@
 // Durable Object.
 import { describe, expect, it } from "vitest";
 import { generateApiKey } from "../../../src/keys/key-format";
+import { useClock } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
   createAccount,
@@ -15,8 +17,6 @@ import {
 import {
   countingStorage,
   edgeCopyOf,
-  expectEnvelope,
-  injectClock,
   newAccount,
   newKey,
   restoreStaleEdgeCopy,
@@ -174,7 +174,7 @@ describe("key expiry", () => {
     const clock = new ManualClock();
     const setup = gateway({ clock });
     const accountId = await newAccount(setup);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const key = await newKey(setup, accountId, {
       expires_at: new Date(clock.now() + 60_000).toISOString(),
     });
@@ -200,7 +200,7 @@ describe("key expiry", () => {
     const edgeClock = new ManualClock(doClock.now());
     const setup = gateway({ clock: edgeClock });
     const accountId = await newAccount(setup);
-    await injectClock(accountId, doClock);
+    await useClock(accountId, doClock);
     const key = await newKey(setup, accountId, {
       expires_at: new Date(doClock.now() + 60_000).toISOString(),
     });
@@ -221,7 +221,7 @@ describe("key expiry", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const key = await newKey(gw, accountId);
     const stale = await edgeCopyOf(key.key);
     const patched = await gw.fetch(`/_gateway/admin/keys/${key.id}`, {
@@ -244,7 +244,7 @@ describe("key expiry", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const key = await newKey(gw, accountId, {
       expires_at: new Date(clock.now() + 5_000).toISOString(),
     });

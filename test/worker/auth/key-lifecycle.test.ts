@@ -4,14 +4,14 @@
 // change (what a KV location that has not seen the write yet still serves): the account's
 // Durable Object must still refuse.
 import { describe, expect, it } from "vitest";
+import { useClock } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import { bearer, gateway, ManualClock, originStats } from "../support/gateway";
 import {
   admin,
   countingStorage,
   edgeCopyOf,
-  expectEnvelope,
   ISSUED_KEY_FIELDS,
-  injectClock,
   jsonPost,
   newAccount,
   newKey,
@@ -186,7 +186,7 @@ describe("rotation", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const old = await newKey(gw, accountId, { scopes: ["submissions:read"], name: "ci" });
     const staleOld = await edgeCopyOf(old.key);
 
@@ -235,7 +235,7 @@ describe("rotation", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const a = await newKey(gw, accountId);
     const b = await newKey(gw, accountId);
 
@@ -255,7 +255,7 @@ describe("rotation", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const soon = new Date(clock.now() + 10_000).toISOString();
     const old = await newKey(gw, accountId, { expires_at: soon });
     expect((await admin(gw, "POST", `/keys/${old.id}/rotate`, { grace_seconds: 600 })).status).toBe(
@@ -270,7 +270,7 @@ describe("rotation", () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const old = await newKey(gw, accountId);
     const first = await admin(gw, "POST", `/keys/${old.id}/rotate`, { grace_seconds: 60 });
     expect(first.status).toBe(201);

@@ -4,8 +4,9 @@
 // contain a key, its digest, the admin token, or an Authorization value.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { generateApiKey } from "../../../src/keys/key-format";
+import { useClock } from "../support/account-object";
 import { ADMIN_TOKEN, bearer, gateway, ManualClock } from "../support/gateway";
-import { admin, injectClock, jsonPost, newAccount, newKey, sha256Hex } from "./auth-support";
+import { admin, jsonPost, newAccount, newKey, sha256Hex } from "./auth-support";
 
 const METHODS = ["log", "info", "warn", "error", "debug"] as const;
 
@@ -32,7 +33,7 @@ describe("logs", () => {
     const gw = gateway({ clock });
     const signed = gateway({ clock, vars: { ORIGIN_SIGNING_SECRET: "log-secret" } });
     const accountId = await newAccount(gw);
-    await injectClock(accountId, clock);
+    await useClock(accountId, clock);
     const main = await newKey(gw, accountId, { name: "main" });
     const readOnly = await newKey(gw, accountId, { scopes: ["submissions:read"] });
     const doomed = await newKey(gw, accountId);

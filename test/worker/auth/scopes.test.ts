@@ -2,8 +2,9 @@
 // edge (no Durable Object call, no origin request) with the exact message and
 // details.required_scope; everything outside the route table needs only a valid key.
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import { bearer, gateway, originStats } from "../support/gateway";
-import { countingStorage, expectEnvelope, newAccount, newKey, tag } from "./auth-support";
+import { countingStorage, newAccount, newKey, tag } from "./auth-support";
 
 const READ = "submissions:read";
 const WRITE = "submissions:write";

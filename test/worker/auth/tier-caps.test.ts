@@ -2,16 +2,9 @@
 // `tier_limit_exceeded` with field, limit, value and tier, at the edge; a tier change through the
 // admin API takes effect on the next request.
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import { gateway, originStats } from "../support/gateway";
-import {
-  admin,
-  countingStorage,
-  expectEnvelope,
-  jsonPost,
-  newAccount,
-  newKey,
-  tag,
-} from "./auth-support";
+import { admin, countingStorage, jsonPost, newAccount, newKey, tag } from "./auth-support";
 
 async function keyOn(tier: string) {
   const gw = gateway();

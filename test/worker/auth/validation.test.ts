@@ -2,8 +2,9 @@
 // 400 `invalid_body` / `invalid_parameter` naming the field, 413 on bytes actually read (with or
 // without Content-Length) — with no Durable Object call and nothing sent to the origin.
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import { bearer, createAccount, GATEWAY, gateway, originStats } from "../support/gateway";
-import { countingStorage, expectEnvelope, tag } from "./auth-support";
+import { countingStorage, tag } from "./auth-support";
 
 const SUBMISSION_LIMIT = 64 * 1024;
 const DEFAULT_LIMIT = 1024 * 1024;

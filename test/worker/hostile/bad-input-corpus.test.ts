@@ -3,6 +3,7 @@
 // code and X-Request-Id == error.request_id; rows that must not reach the origin check the
 // origin's counter for their own X-Test-Tag. Each row runs on a fresh account.
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import {
   createAccount,
   type GatewayResponse,
@@ -11,7 +12,6 @@ import {
   type TestAccount,
   uniqueId,
 } from "../support/gateway";
-import { expectEnvelope } from "./hostile-support";
 
 type Scopes = "read+write" | "read" | "write";
 

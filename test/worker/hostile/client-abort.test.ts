@@ -5,6 +5,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { accountObject, usage, useClock } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
   createAccount,
@@ -15,18 +17,14 @@ import {
   uniqueId,
 } from "../support/gateway";
 import {
-  accountObject,
   CREATE_BODY,
   createSubmission,
-  expectEnvelope,
   expectFreedThenRetriedOnce,
   expectHealthy,
   JSON_TYPE,
   LOCK_MS,
   tables,
   untilAtOrigin,
-  usage,
-  useClock,
 } from "./hostile-support";
 
 /** Sends through the deployed entry point and aborts once the origin has the request. */

@@ -4,6 +4,8 @@
 // the account clocks held inside one minute. Zero 5xx; exact limits; nothing lost: every admitted
 // create reached the origin once and every stored answer replays byte for byte.
 import { describe, expect, it } from "vitest";
+import { usage, useClock } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import {
   adminHeaders,
   bearer,
@@ -19,12 +21,9 @@ import {
 import {
   CREATE_BODY,
   createSubmission,
-  expectEnvelope,
   JSON_TYPE,
   originSubmissions,
   tables,
-  usage,
-  useClock,
 } from "./hostile-support";
 
 const WAVES = 4;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { usage, useClock } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
   createAccount,
@@ -10,13 +12,10 @@ import {
 } from "../support/gateway";
 import {
   createSubmission,
-  expectEnvelope,
   expectFreedThenRetriedOnce,
   expectHealthy,
   LOCK_MS,
   tables,
-  usage,
-  useClock,
 } from "./hostile-support";
 
 /** Nothing listens on port 1 of the loopback: every connection is refused. */

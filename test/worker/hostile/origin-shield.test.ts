@@ -3,8 +3,10 @@
 // in-flight limit, so never more than the sum of them; what is refused at the edge is a 429
 // that consumes nothing, and every admitted create reaches the origin exactly once.
 import { describe, expect, it } from "vitest";
+import { usage } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import { createAccount, gateway, originStats, uniqueId } from "../support/gateway";
-import { createSubmission, expectEnvelope, usage } from "./hostile-support";
+import { createSubmission } from "./hostile-support";
 
 const TIERS = { free: 5, pro: 20 } as const;
 

@@ -4,6 +4,7 @@
 // and nothing without a valid key ever gets a success (except the health check).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import {
   adminHeaders,
   bearer,
@@ -12,7 +13,6 @@ import {
   type GatewayResponse,
   gateway,
 } from "../support/gateway";
-import { expectEnvelope } from "./hostile-support";
 
 const SEED = 4242;
 const NUM_RUNS = 250;

@@ -5,6 +5,8 @@ import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm } fro
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Bindings } from "../../../src/env";
+import { accountObject, usage, useClock } from "../support/account-object";
+import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
   createAccount,
@@ -14,16 +16,12 @@ import {
   uniqueId,
 } from "../support/gateway";
 import {
-  accountObject,
   createSubmission,
-  expectEnvelope,
   expectHealthy,
   LOCK_MS,
   originSubmissions,
   tables,
   untilAtOrigin,
-  usage,
-  useClock,
 } from "./hostile-support";
 
 type Namespace = Bindings["ACCOUNTS"];

@@ -2,6 +2,7 @@
 // reach the origin once; every other answer is a 409 in progress or a byte-identical replay.
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { accountObject } from "../support/account-object";
 import {
   createAccount,
   type GatewayHarness,
@@ -12,7 +13,6 @@ import {
   uniqueId,
 } from "../support/gateway";
 import {
-  accountStub,
   CREATE_BODY,
   expectExecuted,
   expectInProgress,
@@ -168,7 +168,7 @@ describe("concurrent identical requests with one Idempotency-Key", () => {
 
     const first = send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers: slow });
     await untilInFlight(tag);
-    await evictDurableObject(accountStub(account.accountId));
+    await evictDurableObject(accountObject(account.accountId));
 
     // The claim was durable: a fresh instance still sees the key in progress.
     expectInProgress(

@@ -7,9 +7,9 @@ import { COMPLETION_MARGIN_MS } from "../../../src/account/account-coordinator";
 import { IDEMPOTENCY_RETENTION_MS } from "../../../src/account/idempotency-store";
 import { configFor } from "../../../src/config/config";
 import type { Bindings } from "../../../src/env";
+import { accountObject, useClock } from "../support/account-object";
 import { createAccount, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
 import {
-  accountStub,
   CREATE_BODY,
   expectExecuted,
   expectInProgress,
@@ -17,7 +17,6 @@ import {
   freshKey,
   idempotencyRows,
   send,
-  useClock,
 } from "./support";
 
 /** The origin timeout the Worker and its Durable Object run with (vitest.config.ts: 2000). */
@@ -79,7 +78,7 @@ describe("idempotency lock after an origin timeout", () => {
       headers: { "X-Test-Delay-Ms": "3000" },
     });
     expect(timedOut.status).toBe(503);
-    const stub = accountStub(account.accountId);
+    const stub = accountObject(account.accountId);
     // Before the lock expires, the alarm keeps the record.
     await runDurableObjectAlarm(stub);
     expect(await idempotencyRows(account.accountId)).toHaveLength(1);
@@ -126,7 +125,7 @@ describe("24 h retention", () => {
     const gw = gateway({ clock });
     const account = await createAccount(gw);
     await useClock(account.accountId, clock);
-    const stub = accountStub(account.accountId);
+    const stub = accountObject(account.accountId);
     const oldKey = freshKey("old");
     expectExecuted(await send(gw, account, "/v1/submissions", { key: oldKey, body: CREATE_BODY }));
 

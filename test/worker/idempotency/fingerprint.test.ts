@@ -1,6 +1,7 @@
 // The fingerprint behind a key: method, path with query, and body (canonical JSON for JSON
 // bodies); never a header. A key reused for a different request is a 422, on every path.
 import { describe, expect, it } from "vitest";
+import { usage } from "../support/account-object";
 import {
   createAccount,
   type GatewayHarness,
@@ -19,7 +20,6 @@ import {
   freshKey,
   send,
   untilInFlight,
-  usage,
 } from "./support";
 
 /** The same key on a request that differs in body, path, query or method only. */

@@ -1,6 +1,7 @@
 // Idempotency-Key syntax: 1-255 printable ASCII characters on POST, PATCH and DELETE; anything
 // else is a 400 invalid_parameter decided at the edge. On GET the header is not looked at.
 import { describe, expect, it } from "vitest";
+import { usage } from "../support/account-object";
 import { createAccount, gateway, originStats, uniqueId } from "../support/gateway";
 import {
   CREATE_BODY,
@@ -9,7 +10,6 @@ import {
   freshKey,
   idempotencyRows,
   send,
-  usage,
 } from "./support";
 
 const INVALID_KEYS: [string, string][] = [

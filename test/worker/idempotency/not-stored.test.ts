@@ -1,6 +1,7 @@
 // What frees a key instead of storing an answer: origin answers that mean "not processed,
 // retry", an unreachable origin, the gateway's own errors, and answers too large to keep.
 import { describe, expect, it } from "vitest";
+import { useClock } from "../support/account-object";
 import {
   adminHeaders,
   createAccount,
@@ -18,7 +19,6 @@ import {
   requestInit,
   send,
   sendForBytes,
-  useClock,
 } from "./support";
 
 const NOT_PROCESSED = [408, 425, 429, 502, 503, 504];

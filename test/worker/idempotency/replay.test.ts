@@ -1,6 +1,7 @@
 // Replays: the stored answer byte for byte, marked, with the current request's id, consuming
 // nothing; what is stored (origin answers, 4xx included) and what reaches the origin.
 import { describe, expect, it } from "vitest";
+import { usage, useClock } from "../support/account-object";
 import { createAccount, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
 import {
   CREATE_BODY,
@@ -10,8 +11,6 @@ import {
   idempotencyRows,
   send,
   sendForBytes,
-  usage,
-  useClock,
 } from "./support";
 
 describe("replay of a stored answer", () => {

@@ -1,15 +1,12 @@
 // Helpers shared by the idempotency suites (test/worker/idempotency/*): requests with an
-// Idempotency-Key, the account's Durable Object, its idempotency table and its live usage.
+// Idempotency-Key and the account's idempotency table.
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { AccountCoordinator } from "../../../src/account/account-coordinator";
+import { accountObject } from "../support/account-object";
 import {
-  adminHeaders,
   bearer,
   type GatewayHarness,
   type GatewayResponse,
-  type ManualClock,
   originStats,
   type TestAccount,
 } from "../support/gateway";
@@ -53,22 +50,11 @@ export function send(
   return gw.fetch(path, requestInit(account, options));
 }
 
-export function accountStub(accountId: string): DurableObjectStub<AccountCoordinator> {
-  return env.ACCOUNTS.get(env.ACCOUNTS.idFromName(accountId));
-}
-
-/** Moves the account's Durable Object onto the test clock (before its first admission). */
-export async function useClock(accountId: string, clock: ManualClock): Promise<void> {
-  await runInDurableObject(accountStub(accountId), (instance: AccountCoordinator) => {
-    instance.clock = clock;
-  });
-}
-
 /** Rows of the account's idempotency table, read straight from its SQLite storage. */
 export function idempotencyRows(
   accountId: string,
 ): Promise<{ key: string; state: string; status: number | null }[]> {
-  return runInDurableObject(accountStub(accountId), (_instance, state) =>
+  return runInDurableObject(accountObject(accountId), (_instance, state) =>
     state.storage.sql
       .exec<{ key: string; state: string; status: number | null }>(
         "SELECT key, state, status FROM idempotency ORDER BY key",
@@ -76,19 +62,6 @@ export function idempotencyRows(
       .toArray()
       .map((row) => ({ ...row })),
   );
-}
-
-export interface Usage {
-  minute: { used: number; limit: number };
-  daily: { used: number; limit: number };
-  active: { used: number; limit: number; submissions: string[] };
-}
-
-/** Live usage from the admin API (contract section 6a). */
-export async function usage(gw: GatewayHarness, accountId: string): Promise<Usage> {
-  const res = await gw.fetch(`/_gateway/admin/accounts/${accountId}`, { headers: adminHeaders });
-  expect(res.status).toBe(200);
-  return res.json.usage as Usage;
 }
 
 /**

@@ -1,22 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { expectEnvelope } from "../support/envelope";
 import { bearer, createAccount, gateway, originStats, uniqueId } from "../support/gateway";
-
-function expectEnvelope(
-  res: { status: number; headers: Headers; json: unknown },
-  status: number,
-  code: string,
-) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("Content-Type")).toBe("application/json");
-  expect(res.headers.get("Cache-Control")).toBe("no-store");
-  const body = res.json as {
-    error: { code: string; request_id: string; details: Record<string, unknown> };
-  };
-  expect(body.error.code).toBe(code);
-  expect(body.error.request_id).toBe(res.headers.get("X-Request-Id"));
-  expect(Object.keys(body.error).sort()).toEqual(["code", "details", "message", "request_id"]);
-  return body.error;
-}
 
 describe("origin answers and failures", () => {
   it("passes origin error envelopes (402, 404, 409, 422) through unchanged", async () => {
