@@ -193,6 +193,12 @@ describe("rejections the lane decides, exactly as the chain", () => {
     expect(answer.headers).toContainEqual(["retry-after", "36"]);
     expect(answer.headers).toContainEqual(["ratelimit", '"minute";r=0;t=36']);
     expect(answer.log).toMatchObject({ code: "rate_limited", reason: "known at the edge" });
+    // A header value the origin would refuse is a 400 before any 429, in the lane as in the chain.
+    const badHeader = await t.sameAnswer("/__test/fast", {
+      headers: { ...bearer(account.key), "X-Note": "a\u0001b" },
+    });
+    expect(badHeader.status).toBe(400);
+    expect(JSON.parse(badHeader.body).error.details).toEqual({ field: "x-note" });
   });
 });
 
