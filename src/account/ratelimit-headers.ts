@@ -1,4 +1,4 @@
-import type { TierPolicy } from "../config/policy";
+import { type Policy, type TierPolicy, tierPolicyOf } from "../config/policy";
 import type { LimitSnapshot } from "./types";
 
 /**
@@ -26,13 +26,13 @@ export function setRateLimitHeaders(
     status: number;
     accountId: string;
     tierName: string;
-    tier: TierPolicy;
+    policy: Policy;
     limits: LimitSnapshot | null;
   },
   cache: LimitsCache,
   now: number,
 ): void {
-  const { tier } = answer;
+  const tier = tierPolicyOf(answer.policy, answer.tierName);
   const limits = answer.limits ??
     cache.recall(answer.accountId, now) ?? {
       tier: answer.tierName,

@@ -4,7 +4,6 @@ import { setRateLimitHeaders } from "../account/ratelimit-headers";
 import type { LimitSnapshot } from "../account/types";
 import type { Clock } from "../clock";
 import { configFor, type GatewayConfig } from "../config/config";
-import { tierPolicyOf } from "../config/policy";
 import type { Bindings } from "../env";
 import { renderErrorResponse } from "../errors/envelope";
 import { GatewayError } from "../errors/gateway-error";
@@ -141,7 +140,7 @@ function refuse(error: GatewayError, about: Refusal, clock: Clock, memory: EdgeM
         status: error.status,
         accountId: caller.entry.account_id,
         tierName: caller.entry.tier,
-        tier: tierPolicyOf(about.config.policy, caller.entry.tier),
+        policy: about.config.policy,
         limits: caller.limits,
       },
       memory.limitsCache,

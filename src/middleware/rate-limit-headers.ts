@@ -1,7 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { type LimitsCache, setRateLimitHeaders } from "../account/ratelimit-headers";
 import type { Clock } from "../clock";
-import { tierPolicyOf } from "../config/policy";
 import type { AppEnv } from "../env";
 
 /**
@@ -20,7 +19,7 @@ export function rateLimitHeadersOnAuthenticated(clock: Clock, cache: LimitsCache
         status: c.res.status,
         accountId: identity.accountId,
         tierName: identity.tier,
-        tier: tierPolicyOf(c.get("config").policy, identity.tier),
+        policy: c.get("config").policy,
         limits: c.get("limits"),
       },
       cache,
