@@ -206,11 +206,16 @@ export class AccountCoordinator extends DurableObject<Env> {
 
   /** Finishes an admitted request once the origin's answer is known (after the response). */
   complete(ticket: AdmissionTicket, outcome: OriginOutcome): void {
+    // Not known whether the origin executed it: everything stays as admitted, and the
+    // deadlines set then (slot, lock) decide.
+    if (outcome.kind === "unknown") return;
     const now = this.clock.now();
-    const created = outcome.kind === "answered" && outcome.status >= 200 && outcome.status < 300;
+    const created = outcome.status >= 200 && outcome.status < 300;
     if (ticket.slotId !== null) {
       const account = this.accounts.account();
-      if (created && outcome.kind === "answered" && outcome.submissionId !== null && account) {
+      if (!created) {
+        this.slots.free(ticket.slotId);
+      } else if (outcome.submissionId !== null && account !== null) {
         const holdMs = this.tierPolicy(account.tier).max_submission_seconds * 1000;
         if (this.slots.takeEarlyRelease(outcome.submissionId, now)) {
           // Its end was reported before this completion arrived: nothing left to hold.
@@ -218,22 +223,15 @@ export class AccountCoordinator extends DurableObject<Env> {
         } else {
           this.slots.hold(ticket.slotId, outcome.submissionId, now, now + holdMs);
         }
-      } else if (outcome.kind !== "timeout") {
-        // Not created (or nothing to release later): the slot frees at once. A timeout keeps
-        // it pending until its deadline, since the origin may still be creating.
-        this.slots.free(ticket.slotId);
       }
+      // Created, but no id to release it by: it stays pending until its deadline, since a
+      // submission is running that nobody can report finished.
     }
-    if (ticket.quotaDay !== null && !created && outcome.kind !== "timeout") {
-      this.quota.refund(ticket.quotaDay);
-    }
+    if (ticket.quotaDay !== null && !created) this.quota.refund(ticket.quotaDay);
     if (ticket.idempotency !== null) {
       const { key, claimId } = ticket.idempotency;
-      if (outcome.kind === "answered" && outcome.storable !== null) {
-        this.idempotency.complete(key, claimId, outcome.storable);
-      } else if (outcome.kind !== "timeout") {
-        this.idempotency.release(key, claimId);
-      }
+      if (outcome.storable !== null) this.idempotency.complete(key, claimId, outcome.storable);
+      else this.idempotency.release(key, claimId);
     }
     this.scheduleAlarm();
   }

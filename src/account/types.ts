@@ -97,13 +97,18 @@ export type OriginOutcome =
   | {
       kind: "answered";
       status: number;
-      /** The submission id of a 2xx create, when the body carried one. */
+      /** The submission id of a 2xx create, when its body carried one as a string. */
       submissionId: string | null;
       /** The answer to store for idempotent replay; null when it must not be stored. */
       storable: StoredResponse | null;
     }
-  | { kind: "unreachable" }
-  | { kind: "timeout" };
+  /**
+   * The origin may or may not have executed the request: a timeout, a connection refused or
+   * lost (workerd cannot tell those apart), or an answer that could not be read to its end.
+   * Everything stays as admitted (slot pending, key in progress, quota charged) until the
+   * deadlines set at admission.
+   */
+  | { kind: "unknown" };
 
 export interface AccountUsage {
   minute: { used: number; limit: number };

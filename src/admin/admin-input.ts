@@ -34,6 +34,13 @@ export function rejectUnknown(body: JsonObject, allowed: readonly string[]): voi
   }
 }
 
+/** A key id as generateKeyId makes them; anything else names no key (and is no KV key). */
+const KEY_ID = /^key_[0-9A-Za-z]{16}$/;
+
+export function isKeyId(value: unknown): value is string {
+  return typeof value === "string" && KEY_ID.test(value);
+}
+
 export function isAccountId(value: unknown): value is string {
   return typeof value === "string" && ACCOUNT_ID.test(value);
 }
@@ -73,12 +80,65 @@ export function name(value: unknown): string | null {
   return value;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/i;
+/** The instants an RFC 3339 timestamp can name once converted to UTC: years 0001 to 9999. */
+const EARLIEST_MS = utcMs(1, 1, 1, 0, 0, 0, 0);
+const LATEST_MS = utcMs(9999, 12, 31, 23, 59, 59, 999);
+
+/** Date.UTC, but with every year as given (Date.UTC reads years 0–99 as 1900–1999). */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number) {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, ms);
+  return date.getTime();
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Epoch milliseconds of a strict RFC 3339 date-time, or NaN. Every field is range-checked
+ * (`2026-02-30` does not roll over into March), offsets go to ±23:59, and the instant must stay
+ * within years 0001–9999 in UTC so it can be written back as RFC 3339. Leap seconds (`:60`)
+ * are refused: the gateway's clocks have none.
+ */
+export function parseRfc3339(value: string): number {
+  const m = RFC3339.exec(value);
+  if (m === null) return Number.NaN;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[];
+  if (
+    year === undefined ||
+    month === undefined ||
+    day === undefined ||
+    hour === undefined ||
+    minute === undefined ||
+    second === undefined
+  ) {
+    return Number.NaN;
+  }
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return Number.NaN;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  let offsetMinutes = 0;
+  if (m[8] === undefined) {
+    const offsetHour = Number(m[10]);
+    const offsetMinute = Number(m[11]);
+    if (offsetHour > 23 || offsetMinute > 59) return Number.NaN;
+    offsetMinutes = (m[9] === "-" ? -1 : 1) * (offsetHour * 60 + offsetMinute);
+  }
+  const millis = Number((m[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const instant = utcMs(year, month, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  return instant < EARLIEST_MS || instant > LATEST_MS ? Number.NaN : instant;
+}
 
 /** An RFC 3339 timestamp, as epoch milliseconds; null clears it. */
 export function timestamp(value: unknown, field: string): number | null {
   if (value === null) return null;
-  const parsed = typeof value === "string" && RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  const parsed = typeof value === "string" ? parseRfc3339(value) : Number.NaN;
   if (Number.isNaN(parsed))
     throw invalidField(field, `${field} must be an RFC 3339 timestamp or null.`);
   return parsed;

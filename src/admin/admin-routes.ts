@@ -11,6 +11,9 @@ import { adminAuth } from "./admin-auth";
 import * as input from "./admin-input";
 import { accountView, issuedKeyView, keyView } from "./admin-views";
 
+/** Longer ids are answered `released: false` without touching storage. */
+const MAX_SUBMISSION_ID_LENGTH = 256;
+
 /** When rotating without `grace_seconds`, the old key keeps working this long. */
 export const DEFAULT_ROTATION_GRACE_SECONDS = 3600;
 
@@ -68,7 +71,10 @@ export function adminRoutes(clock: Clock) {
     if (!input.isAccountId(accountId)) throw notFound("account");
     const stub = accountStub(c.env, accountId);
     if ((await stub.getAccount()) === null) throw notFound("account");
-    const released = await stub.releaseSubmission(c.req.param("submission"));
+    const submissionId = c.req.param("submission");
+    // No submission has an id this long; nothing is stored for one that cannot exist.
+    if (submissionId.length > MAX_SUBMISSION_ID_LENGTH) return c.json({ released: false });
+    const released = await stub.releaseSubmission(submissionId);
     return c.json({ released });
   });
 
@@ -110,6 +116,8 @@ export function adminRoutes(clock: Clock) {
 
   /** Finds the account a key id belongs to, through the KV index. */
   async function locate(c: { env: AppEnv["Bindings"] }, keyId: string) {
+    // Checked before any lookup: a long id would be a KV key over its 512-byte limit.
+    if (!input.isKeyId(keyId)) throw notFound("key");
     const located = await new KeyDirectory(c.env.KEYS).locate(keyId);
     if (located === null) throw notFound("key");
     return accountStub(c.env, located.account_id);

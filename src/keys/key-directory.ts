@@ -35,12 +35,43 @@ const LOOKUP_TTL_MS = 5_000;
 const MAX_CACHED_LOOKUPS = 10_000;
 
 type CachedLookup = { entry: KeyDirectoryEntry | null; until: number };
-const lookups = new WeakMap<KVNamespace, Map<string, CachedLookup>>();
 
-function cacheOf(kv: KVNamespace): Map<string, CachedLookup> {
+/**
+ * The isolate's lookups of one KV namespace, known keys and unknown ones apart: anyone can mint
+ * well-formed unknown keys (the checksum is public), and a flood of them must not push the
+ * keys of real callers out. Each side is bounded and evicts its oldest entry when full.
+ */
+class LookupCache {
+  private readonly known = new Map<string, CachedLookup>();
+  private readonly unknown = new Map<string, CachedLookup>();
+
+  get(digest: string): CachedLookup | undefined {
+    return this.known.get(digest) ?? this.unknown.get(digest);
+  }
+
+  set(digest: string, lookup: CachedLookup): void {
+    const side = lookup.entry === null ? this.unknown : this.known;
+    (lookup.entry === null ? this.known : this.unknown).delete(digest);
+    side.delete(digest);
+    if (side.size >= MAX_CACHED_LOOKUPS) {
+      const oldest = side.keys().next();
+      if (oldest.done !== true) side.delete(oldest.value);
+    }
+    side.set(digest, lookup);
+  }
+
+  delete(digest: string): void {
+    this.known.delete(digest);
+    this.unknown.delete(digest);
+  }
+}
+
+const lookups = new WeakMap<KVNamespace, LookupCache>();
+
+function cacheOf(kv: KVNamespace): LookupCache {
   let cache = lookups.get(kv);
   if (cache === undefined) {
-    cache = new Map();
+    cache = new LookupCache();
     lookups.set(kv, cache);
   }
   return cache;
@@ -63,7 +94,6 @@ export class KeyDirectory {
     if (cached !== undefined) return cached;
     const cache = cacheOf(this.kv);
     const entry = await this.kv.get<KeyDirectoryEntry>(`${DIGEST_PREFIX}${digest}`, "json");
-    if (cache.size >= MAX_CACHED_LOOKUPS) cache.clear();
     cache.set(digest, { entry, until: now + LOOKUP_TTL_MS });
     return entry;
   }

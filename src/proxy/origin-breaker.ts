@@ -51,13 +51,27 @@ export class OriginBreaker {
   }
 }
 
-/** Retry-After as delay-seconds or an HTTP-date, as an absolute time; null when unusable. */
+/**
+ * The longest pause an origin's Retry-After can impose. An origin (or a misconfigured load
+ * balancer) answering `Retry-After: 999999999` would otherwise shed all traffic for decades.
+ */
+export const MAX_ORIGIN_PAUSE_MS = 300_000;
+
+/**
+ * Retry-After as delay-seconds or an HTTP-date, as an absolute time at most
+ * MAX_ORIGIN_PAUSE_MS ahead; null when unusable.
+ */
 export function parseRetryAfter(value: string | null, now: number): number | null {
   if (value === null) return null;
   const trimmed = value.trim();
-  if (/^\d{1,9}$/.test(trimmed)) return now + Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(date, now);
+  let until: number;
+  if (/^\d{1,12}$/.test(trimmed)) until = now + Number(trimmed) * 1000;
+  else {
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date)) return null;
+    until = Math.max(date, now);
+  }
+  return Math.min(until, now + MAX_ORIGIN_PAUSE_MS);
 }
 
 const breakers = new WeakMap<GatewayConfig, OriginBreaker>();

@@ -1,5 +1,5 @@
 import type { Identity } from "../env";
-import { stripHopByHop } from "./hop-by-hop";
+import { canonicalHeaderName, connectionNamed, isWithheldFromOrigin } from "./hop-by-hop";
 import { signRequest } from "./signature";
 
 export interface OriginRequestInput {
@@ -9,22 +9,23 @@ export interface OriginRequestInput {
   pathWithQuery: string;
   identity: Identity;
   requestId: string;
+  /** The parsed key of an idempotency-processed request (forwarded unquoted). */
   idempotencyKey: string | null;
   signingSecret: string | undefined;
   nowMs: number;
 }
 
 /**
- * The headers the origin receives: the client's, minus hop-by-hop headers, Authorization and
- * every client `X-Gateway-*` (so identity cannot be forged), plus the gateway's identity.
+ * The headers the origin receives, built in one pass over the client's: everything but
+ * hop-by-hop headers, Authorization, Host and every client `X-Gateway-*` in any spelling (so
+ * identity cannot be forged), then the gateway's identity, request id and idempotency key.
  */
 export async function originHeaders(input: OriginRequestInput): Promise<Headers> {
-  const headers = new Headers(input.incoming.headers);
-  stripHopByHop(headers);
-  headers.delete("Authorization");
-  headers.delete("Host");
-  for (const name of [...headers.keys()]) {
-    if (name.startsWith("x-gateway-")) headers.delete(name);
+  const incoming = input.incoming.headers;
+  const named = connectionNamed(incoming.get("Connection"));
+  const headers = new Headers();
+  for (const [name, value] of incoming) {
+    if (!isWithheldFromOrigin(name, canonicalHeaderName(name), named)) headers.append(name, value);
   }
   const { identity } = input;
   const scopes = identity.scopes.join(" ");
@@ -34,7 +35,8 @@ export async function originHeaders(input: OriginRequestInput): Promise<Headers>
   headers.set("X-Gateway-Tier", identity.tier);
   headers.set("X-Request-Id", input.requestId);
   // A processed key is forwarded unquoted (`"abc"` and `abc` are one key); on methods the
-  // gateway does not process it for, the client's header passes as sent.
+  // gateway does not process it for, the client's header passes as sent. Either way the
+  // signature covers exactly the value the origin receives.
   if (input.idempotencyKey !== null) headers.set("Idempotency-Key", input.idempotencyKey);
   if (input.signingSecret !== undefined) {
     headers.set(
@@ -47,7 +49,7 @@ export async function originHeaders(input: OriginRequestInput): Promise<Headers>
         scopes,
         tier: identity.tier,
         requestId: input.requestId,
-        idempotencyKey: input.idempotencyKey,
+        idempotencyKey: headers.get("Idempotency-Key"),
       }),
     );
   }

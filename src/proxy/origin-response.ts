@@ -51,12 +51,13 @@ export function clientHeaders(origin: Response, originUrl: string): Headers {
 
 /**
  * An origin 5xx: its JSON envelope passes through unchanged; anything else (an HTML page from a
- * load balancer) is replaced by the gateway's own envelope. Returns the bytes to send, or throws.
+ * load balancer) is replaced by the gateway's own envelope. Returns the bytes to send, or the
+ * gateway's error to answer instead.
  */
 export async function passThroughOrReplace5xx(
   origin: Response,
   retryAfterSeconds: number | null,
-): Promise<Uint8Array> {
+): Promise<Uint8Array | GatewayError> {
   let body: Uint8Array | null = null;
   try {
     body =
@@ -69,11 +70,11 @@ export async function passThroughOrReplace5xx(
   if (body !== null && isErrorEnvelope(body, origin.headers.get("Content-Type"))) return body;
   const internalReason = `origin answered ${origin.status} without an envelope`;
   if (origin.status === 502 || origin.status === 503 || origin.status === 504) {
-    throw originUnavailable(
+    return originUnavailable(
       "origin_unavailable",
       retryAfterSeconds ?? DEFAULT_ORIGIN_RETRY_SECONDS,
       internalReason,
     );
   }
-  throw new GatewayError("internal_error", { internalReason });
+  return new GatewayError("internal_error", { internalReason });
 }

@@ -1,5 +1,6 @@
 import type { TierPolicy } from "../config/policy";
 import { GatewayError } from "../errors/gateway-error";
+import { firstDuplicateKey } from "./duplicate-keys";
 
 /** Deepest JSON accepted in a body; deeper input (already bounded in size) is refused after parsing. */
 const MAX_JSON_DEPTH = 32;
@@ -21,7 +22,10 @@ function depthOf(value: unknown, depth = 0): number {
   return deepest;
 }
 
-/** Parses a JSON request body; a body that is not JSON has no `field` (contract 6a). */
+/**
+ * Parses a JSON request body the gateway validates; a body that is not JSON has no `field`
+ * (contract 6a), a key given twice in one object is refused naming it.
+ */
 export function parseJsonBody(bytes: Uint8Array): unknown {
   let text: string;
   try {
@@ -37,6 +41,10 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
   }
   if (depthOf(value) > MAX_JSON_DEPTH) {
     throw invalidBody(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  const duplicate = typeof value === "object" && value !== null ? firstDuplicateKey(text) : null;
+  if (duplicate !== null) {
+    throw invalidBody(`The request body gives ${duplicate} more than once.`, duplicate);
   }
   return value;
 }

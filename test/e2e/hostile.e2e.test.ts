@@ -295,6 +295,20 @@ describe("odd request lines and headers", () => {
     await expectHealthy();
   });
 
+  it("leaves CONNECT to workerd, which refuses it before any Worker code runs, and reaches no origin", async () => {
+    const t = tag();
+    const before = await minuteUsed();
+    const { responses } = await rawExchange(
+      `CONNECT 127.0.0.1:${origin.port} HTTP/1.1\r\nHost: 127.0.0.1:${origin.port}\r\n${auth()}X-Test-Tag: ${t}\r\n\r\n`,
+    );
+    // No tunnel: the runtime answers 500 itself (the Worker exports no connect handler).
+    expect(responses[0]?.status).toBe(500);
+    expect(responses[0]?.body).not.toContain("x-gateway");
+    expect((await originCount(t)).count).toBe(0);
+    expect(await minuteUsed()).toBe(before);
+    await expectHealthy();
+  });
+
   it("answers a forwarded header with a control character with its 400 envelope, before admission", async () => {
     const t = tag();
     const before = await minuteUsed();

@@ -1,6 +1,7 @@
 // API submissions in flight (contract section 5): a create takes a slot at admission; the slot
 // is freed at once when the origin did not create, held under the submission's id otherwise,
-// and freed exactly once by whichever end comes first.
+// left pending until its deadline when the outcome is unknown, and freed exactly once by
+// whichever end comes first.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../../src/keys/key-format";
@@ -95,35 +96,48 @@ describe("submissions in flight", () => {
     expect(countStatuses(fresh)).toEqual({ 201: 5 });
   });
 
-  it("frees the slot of a 2xx create without an id at once, since nothing could release it", async () => {
+  it("keeps the slot of a 2xx create without an id pending until its deadline: the submission runs", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
     const account = await accountOn(gw, clock);
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 5; i++) {
       const res = await create(gw, account.key, { "X-Test-Status": "202" });
       expect(res.status).toBe(202);
     }
-    const after = await usage(gw, account.accountId);
+    // The origin accepted them, so they run and count for the day; with no id nobody can
+    // report their end, so each slot stays taken until its pending deadline.
+    let after = await usage(gw, account.accountId);
+    expect(after.active).toEqual({ used: 5, limit: 5, submissions: [] });
+    expect(after.daily.used).toBe(5);
+    const sixth = await create(gw, account.key, { "X-Test-Status": "202" });
+    expect(sixth.status).toBe(429);
+    expect(sixth.json.error.code).toBe("too_many_active_api_requests");
+
+    clock.advance(PENDING_MS);
+    after = await usage(gw, account.accountId);
     expect(after.active).toEqual({ used: 0, limit: 5, submissions: [] });
-    // The origin accepted them: they count for the day.
-    expect(after.daily.used).toBe(6);
   });
 
-  it("frees the slot at once and answers 503 when the origin is unreachable", async () => {
+  it("keeps the slot pending and the quota charged when the origin is unreachable: it may have run", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock, vars: { ORIGIN_URL: "http://127.0.0.1:9" } });
     const account = await accountOn(gw, clock);
 
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 2; i++) {
       const res = await create(gw, account.key);
       expect(res.status).toBe(503);
       expect(res.json.error.code).toBe("service_unavailable");
       expect(res.json.error.details.reason).toBe("origin_unreachable");
       retryAfterOf(res);
     }
-    const after = await usage(gw, account.accountId);
+    // workerd reports a refused connection like one lost after the request was sent.
+    let after = await usage(gw, account.accountId);
+    expect(after.active).toEqual({ used: 2, limit: 5, submissions: [] });
+    expect(after.daily.used).toBe(2);
+    clock.advance(PENDING_MS);
+    after = await usage(gw, account.accountId);
     expect(after.active).toEqual({ used: 0, limit: 5, submissions: [] });
-    expect(after.daily.used).toBe(0);
+    expect(after.daily.used).toBe(2);
   });
 
   it("holds the slot of a created submission until the release endpoint frees it, once", async () => {

@@ -271,6 +271,20 @@ describe("keys", () => {
       [{ expires_at: "2099-01-01T00:00:00" }, "expires_at"],
       [{ expires_at: "2099-13-01T00:00:00Z" }, "expires_at"],
       [{ expires_at: 4_070_908_800 }, "expires_at"],
+      // Strict RFC 3339: no day rolls over into the next month, offsets stay under 24 h,
+      // and the instant must be writable back as RFC 3339 (years 0001–9999 in UTC).
+      [{ expires_at: "2026-02-30T00:00:00Z" }, "expires_at"],
+      [{ expires_at: "2026-02-29T00:00:00Z" }, "expires_at"],
+      [{ expires_at: "2026-04-31T00:00:00Z" }, "expires_at"],
+      [{ expires_at: "2026-01-01T24:00:00Z" }, "expires_at"],
+      [{ expires_at: "2026-01-01T23:60:00Z" }, "expires_at"],
+      [{ expires_at: "2026-01-01T23:59:60Z" }, "expires_at"],
+      [{ expires_at: "2026-01-01T00:00:00+24:00" }, "expires_at"],
+      [{ expires_at: "2026-01-01T00:00:00+05:60" }, "expires_at"],
+      [{ expires_at: "0000-01-01T00:00:00+23:59" }, "expires_at"],
+      [{ expires_at: "0001-01-01T00:00:00+00:01" }, "expires_at"],
+      [{ expires_at: "9999-12-31T23:59:59-00:01" }, "expires_at"],
+      [{ expires_at: "2026-01-01T00:00:00.Z" }, "expires_at"],
       [{ scopes: ["admin"] }, "scopes"],
       [{ scopes: "submissions:read" }, "scopes"],
       [{ scopes: undefined }, "scopes"],
@@ -285,6 +299,29 @@ describe("keys", () => {
       const res = await admin(gw, "POST", "/keys", body);
       expect({ patch, status: res.status }).toEqual({ patch, status: 400 });
       expectEnvelope(res, 400, "invalid_body", { field });
+    }
+  });
+
+  it("reads RFC 3339 timestamps exactly: leap days, offsets, fractions and the edges of the range", async () => {
+    const gw = gateway();
+    const accountId = await newAccount(gw);
+    const good: [string, string][] = [
+      ["2028-02-29T12:00:00Z", "2028-02-29T12:00:00.000Z"],
+      ["2000-02-29T00:00:00z", "2000-02-29T00:00:00.000Z"],
+      ["2099-01-01T02:00:00+02:00", "2099-01-01T00:00:00.000Z"],
+      ["2099-01-01T00:00:00.123456789-23:59", "2099-01-01T23:59:00.123Z"],
+      ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"],
+      ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"],
+      ["0001-01-01T23:59:00+23:59", "0001-01-01T00:00:00.000Z"],
+    ];
+    for (const [sent, stored] of good) {
+      const res = await admin(gw, "POST", "/keys", {
+        account_id: accountId,
+        scopes: [],
+        expires_at: sent,
+      });
+      expect({ sent, status: res.status }).toEqual({ sent, status: 201 });
+      expect(res.json.expires_at).toBe(stored);
     }
   });
 
@@ -373,6 +410,36 @@ describe("keys", () => {
       const path =
         method === "POST" ? "/keys/key_0000000000000000/rotate" : "/keys/key_0000000000000000";
       expectEnvelope(await admin(gw, method, path, body), 404, "not_found", {});
+    }
+  });
+
+  it("answers 404 for a key id of the wrong shape before any lookup, however long", async () => {
+    const gw = gateway();
+    for (const id of [
+      "k".repeat(600),
+      "key_short",
+      "key_000000000000000!",
+      `key_${"0".repeat(17)}`,
+    ]) {
+      for (const [method, suffix] of [
+        ["GET", ""],
+        ["PATCH", ""],
+        ["DELETE", ""],
+        ["POST", "/rotate"],
+      ] as const) {
+        const res = await admin(
+          gw,
+          method,
+          `/keys/${id}${suffix}`,
+          method === "PATCH" ? { name: "x" } : undefined,
+        );
+        expect({ id: id.slice(0, 20), method, status: res.status }).toEqual({
+          id: id.slice(0, 20),
+          method,
+          status: 404,
+        });
+        expectEnvelope(res, 404, "not_found", {});
+      }
     }
   });
 

@@ -194,4 +194,41 @@ describe("identity sent to the origin", () => {
       ),
     );
   });
+
+  it.each(["GET", "PUT"])(
+    "signs the Idempotency-Key a %s forwards unprocessed, as the origin receives it",
+    async (method) => {
+      const setup = gateway();
+      const accountId = await newAccount(setup);
+      const key = await newKey(setup, accountId, { scopes: ["submissions:read"] });
+      const gw = gateway({ vars: { ORIGIN_SIGNING_SECRET: SECRET } });
+      const res = await gw.fetch("/__test/echo/unprocessed", {
+        method,
+        headers: { ...bearer(key.key), "Idempotency-Key": '"raw value"', "X-Request-Id": "sig-3" },
+        ...(method === "PUT" ? { body: "{}" } : {}),
+      });
+      expect(res.status).toBe(200);
+      const seen: Record<string, string> = res.json.headers;
+      // Not processed on this method, so it passes exactly as sent...
+      expect(seen["idempotency-key"]).toBe('"raw value"');
+      const [, t, mac] =
+        /^t=(\d+),v1=([0-9a-f]{64})$/.exec(seen["x-gateway-signature"] ?? "") ?? [];
+      // ...and the README's check over what the origin received verifies.
+      const expected = await hmacHex(
+        SECRET,
+        documentedString({
+          t: Number(t),
+          method,
+          pathWithQuery: "/__test/echo/unprocessed",
+          accountId,
+          keyId: key.id,
+          scopes: seen["x-gateway-scopes"] ?? "",
+          tier: seen["x-gateway-tier"] ?? "",
+          requestId: "sig-3",
+          idempotencyKey: seen["idempotency-key"] ?? "",
+        }),
+      );
+      expect(mac).toBe(expected);
+    },
+  );
 });

@@ -146,6 +146,65 @@ const ROWS: Row[] = [
     check: (res) => expect(res.json.headers["idempotency-key"]).toBe("conn-idem-1"),
   },
   {
+    name: "identity headers spelled with underscores never reach the origin (CGI folds _ into -)",
+    path: "/__test/echo/underscores",
+    headers: () => [
+      ["X-Gateway_Account_Id", "evil"],
+      ["X_Gateway_Tier", "pro"],
+      ["x_gateway_scopes", "submissions:write admin"],
+      ["X_Request_Id", "forged-id"],
+      ["Idempotency_Key", "forged-key"],
+      ["Keep_Alive", "timeout=5"],
+      ["Proxy_Authorization", "Basic Zm9vOmJhcg=="],
+      ["Connection", "X_Custom_Hop"],
+      ["X-Custom-Hop", "named by Connection with an underscore"],
+      ["X_Plain_Header", "kept"],
+    ],
+    status: 200,
+    code: null,
+    origin: "echo",
+    check: (res, account) => {
+      identityAtOrigin(res, account);
+      const names = Object.keys(res.json.headers as Record<string, string>);
+      for (const forged of [
+        "x-gateway_account_id",
+        "x_gateway_tier",
+        "x_gateway_scopes",
+        "x_request_id",
+        "idempotency_key",
+        "keep_alive",
+        "proxy_authorization",
+        "x-custom-hop",
+      ]) {
+        expect(names).not.toContain(forged);
+      }
+      // A header that collides with nothing the gateway owns passes as sent.
+      expect(res.json.headers.x_plain_header).toBe("kept");
+    },
+  },
+  ...(
+    [
+      ["X-HTTP-Method-Override", "DELETE"],
+      ["X-HTTP-Method", "DELETE"],
+      ["X-Method-Override", "DELETE"],
+      ["X-Original-URL", "/v1/submissions/victim"],
+      ["X-Rewrite-URL", "/v1/submissions/victim"],
+      ["X_HTTP_Method_Override", "DELETE"],
+    ] as const
+  ).map(
+    ([header, value]): Row => ({
+      name: `${header} is refused naming it, before any admission (a read key cannot override its method)`,
+      method: "GET",
+      path: "/v1/submissions",
+      key: "read",
+      headers: () => [[header, value]],
+      status: 400,
+      code: "invalid_parameter",
+      details: { field: header.toLowerCase() },
+      origin: "never",
+    }),
+  ),
+  {
     name: "a forged X-Gateway-Scopes does not let a read-only key create",
     ...create(json({ num_generations: 10 })),
     key: "read",
@@ -650,11 +709,27 @@ const ROWS: Row[] = [
     origin: "never",
   },
   {
-    name: "duplicate JSON keys: the last one counts, as at the origin",
-    ...create(() => '{"num_generations":1,"num_generations":99999}'),
-    status: 403,
-    code: "tier_limit_exceeded",
-    details: { value: 99999 },
+    name: "duplicate JSON keys are refused naming the key: an origin may keep the first",
+    ...create(() => '{"num_generations":10,"num_generations":100000}'),
+    status: 400,
+    code: "invalid_body",
+    details: { field: "num_generations" },
+    origin: "never",
+  },
+  {
+    name: "a duplicate spelled with an escape is the same key",
+    ...create(() => '{"num_genes":4,"num_gen\\u0065s":4}'),
+    status: 400,
+    code: "invalid_body",
+    details: { field: "num_genes" },
+    origin: "never",
+  },
+  {
+    name: "a duplicate deep inside the body is named by its path",
+    ...create(() => '{"name":"x","params":[{"a":1},{"a":1,"b":2,"a":3}]}'),
+    status: 400,
+    code: "invalid_body",
+    details: { field: "params.1.a" },
     origin: "never",
   },
   ...(

@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
+import { MAX_ORIGIN_PAUSE_MS, parseRetryAfter } from "../../../src/proxy/origin-breaker";
 import {
   bearer,
   createAccount,
@@ -111,5 +112,36 @@ describe("a probe that finds the origin still down", () => {
     expect(shed.json.error.details.reason).toBe("origin_shedding");
     expect(shed.headers.get("Retry-After")).toBe("5");
     expect((await originStats(tag)).count).toBe(2);
+  });
+
+  it("caps an origin's pause at 300 s however long its Retry-After", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock, vars: { ORIGIN_URL } });
+    const { key } = await createAccount(gw);
+    const tag = uniqueId("breaker-cap");
+    const headers = { ...bearer(key), "X-Test-Tag": tag };
+    const pause = await gw.fetch("/__test/fast", {
+      headers: { ...headers, "X-Test-Status": "503", "X-Test-Retry-After": "999999999" },
+    });
+    expect(pause.status).toBe(503);
+    const shed = await gw.fetch("/__test/fast", { headers });
+    expect(shed.json.error.details.reason).toBe("origin_shedding");
+    expect(shed.headers.get("Retry-After")).toBe("300");
+
+    clock.advance(MAX_ORIGIN_PAUSE_MS);
+    const probe = await gw.fetch("/__test/fast", { headers });
+    expect(probe.status).toBe(200);
+    expect((await originStats(tag)).count).toBe(2);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date, never more than 300 s ahead", () => {
+    const now = Date.parse("2026-12-01T00:00:00Z");
+    expect(parseRetryAfter("30", now)).toBe(now + 30_000);
+    expect(parseRetryAfter("999999999", now)).toBe(now + MAX_ORIGIN_PAUSE_MS);
+    expect(parseRetryAfter("Tue, 01 Dec 2026 00:01:00 GMT", now)).toBe(now + 60_000);
+    expect(parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT", now)).toBe(now + MAX_ORIGIN_PAUSE_MS);
+    expect(parseRetryAfter("Mon, 30 Nov 2026 00:00:00 GMT", now)).toBe(now);
+    expect(parseRetryAfter("soon", now)).toBeNull();
+    expect(parseRetryAfter(null, now)).toBeNull();
   });
 });
