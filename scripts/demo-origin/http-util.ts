@@ -39,25 +39,32 @@ export function requestIdOf(req: IncomingMessage): string {
   return `${REQUEST_ID_PREFIX}${requestCounter}`;
 }
 
-export function sendJson(
-  res: ServerResponse,
+/**
+ * A complete answer, built before anything is written: routes return one, so it can be stored
+ * for idempotent replay, or held back and bent by a test control, before it goes out.
+ */
+export interface Answer {
+  status: number;
+  /** Lower-case names. content-length is derived from `body` when the answer is written. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export function jsonAnswer(
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/json",
-    "content-length": String(Buffer.byteLength(payload)),
-  });
-  res.end(payload);
+): Answer {
+  return {
+    status,
+    headers: { ...headers, "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify(body)),
+  };
 }
 
 /** Every error this origin answers has the platform's one shape (GATEWAY.md section 2). */
-export function sendError(res: ServerResponse, error: OriginError, requestId: string): void {
-  sendJson(
-    res,
+export function errorAnswer(error: OriginError, requestId: string): Answer {
+  return jsonAnswer(
     error.status,
     {
       error: {
@@ -69,6 +76,28 @@ export function sendError(res: ServerResponse, error: OriginError, requestId: st
     },
     { ...error.headers, "cache-control": "no-store" },
   );
+}
+
+/** The status line and headers of an answer (content-length included), without its body. */
+export function writeAnswerHead(res: ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    "content-length": String(answer.body.length),
+  });
+}
+
+export function writeAnswer(res: ServerResponse, answer: Answer): void {
+  writeAnswerHead(res, answer);
+  res.end(answer.body);
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  writeAnswer(res, jsonAnswer(status, body, headers));
 }
 
 /**

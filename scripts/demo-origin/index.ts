@@ -1,19 +1,32 @@
 // The bundled demo origin: a small, honest submissions service behind the gateway (node:http
 // only). It trusts the gateway's identity headers, answers every error in the platform
-// envelope, and reports finished runs to the gateway's release endpoint.
+// envelope, de-duplicates keyed writes on the Idempotency-Key the gateway forwards, and reports
+// finished runs to the gateway's release endpoint.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
-import { OriginError, requestIdOf, sendError, sendJson, splitUrl } from "./http-util.ts";
+import {
+  type Answer,
+  errorAnswer,
+  jsonAnswer,
+  OriginError,
+  readBody,
+  requestIdOf,
+  splitUrl,
+  writeAnswer,
+  writeAnswerHead,
+} from "./http-util.ts";
+import { IdempotencyReplay, KEYED_METHODS } from "./idempotency-replay.ts";
 import { createReleaseReporter, type ReleaseReporter } from "./release-reporter.ts";
-import { callerOf, handleSubmissions } from "./submissions-routes.ts";
+import { callerOf, handleSubmissions, MAX_BODY_BYTES } from "./submissions-routes.ts";
 import { SubmissionStore } from "./submissions-store.ts";
 import {
   handleTestEndpoint,
   isUncountedPath,
+  pause,
   RequestStats,
   readTestDirectives,
-  sendTestStatus,
+  type TestDirectives,
+  testStatusAnswer,
 } from "./test-controls.ts";
 
 export interface DemoOriginOptions {
@@ -41,6 +54,12 @@ export interface DemoOrigin {
   close(): Promise<void>;
 }
 
+/** X-Test-Drop: the client sees a lost connection, whatever the origin did or did not do. */
+function dropConnection(req: IncomingMessage): undefined {
+  req.socket.destroy();
+  return undefined;
+}
+
 export async function startDemoOrigin({
   port,
   host = "127.0.0.1",
@@ -66,55 +85,138 @@ export async function startDemoOrigin({
     onTerminal: (submission) => report?.(submission.accountId, submission.id),
   });
   const stats = new RequestStats();
-  /** Aborts pending X-Test-Delay-Ms waits when the server closes. */
+  const replay = new IdempotencyReplay({ now });
+  /** Aborts pending X-Test-Delay-Ms and X-Test-Body-Delay-Ms waits when the server closes. */
   const shutdown = new AbortController();
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const { pathname, query } = splitUrl(req.url ?? "/");
-
-    if (testControls) {
-      const directives = readTestDirectives(req);
-      if (directives.tag !== undefined && !isUncountedPath(pathname)) {
-        const isCreate = req.method === "POST" && pathname === "/v1/submissions";
-        stats.track(directives.tag, isCreate, res);
+    const method = req.method ?? "GET";
+    const test = testControls ? readTestDirectives(req) : undefined;
+    if (test !== undefined) {
+      if (test.tag !== undefined && !isUncountedPath(pathname)) {
+        stats.track(test.tag, method === "POST" && pathname === "/v1/submissions", res);
       }
-      if (directives.retryAfter !== undefined) res.setHeader("retry-after", directives.retryAfter);
-      if (directives.delayMs > 0) {
-        // Stop waiting if the client hangs up (a gateway timeout) or the server closes.
-        const gone = new AbortController();
-        const onClose = (): void => gone.abort();
-        res.once("close", onClose);
-        try {
-          await sleep(directives.delayMs, undefined, {
-            signal: AbortSignal.any([gone.signal, shutdown.signal]),
-          });
-        } catch {
-          return;
-        } finally {
-          res.off("close", onClose);
-        }
-      }
-      if (directives.status !== undefined) {
-        sendTestStatus(res, directives, directives.status, requestId);
+      if (test.retryAfter !== undefined) res.setHeader("retry-after", test.retryAfter);
+      if (test.status === undefined && pathname.startsWith("/__test/")) {
+        await testEndpoint(req, res, pathname, query, test);
         return;
       }
-      if (pathname.startsWith("/__test/")) {
-        if (await handleTestEndpoint({ req, res, pathname, query, stats })) return;
-        throw new OriginError(404, "not_found", `No test endpoint ${pathname}.`);
-      }
     }
-
-    if (pathname === "/health") {
-      sendJson(res, 200, { status: "ok" });
-      return;
-    }
-    const caller = callerOf(req);
-    if (await handleSubmissions({ req, res, pathname, query, caller, store })) return;
-    throw new OriginError(404, "not_found", `No route for ${req.method} ${pathname}.`);
+    const answer = await answerFor(req, res, requestId, pathname, query, test);
+    if (answer !== undefined) await deliver(req, res, answer, test);
   }
 
-  // The one error handler: OriginError becomes its envelope, anything else a 500 whose reason
-  // is logged but never sent.
+  /**
+   * The whole answer to anything but a /__test/* endpoint, built before anything is sent;
+   * undefined when there is nothing to send (the client left, or X-Test-Drop before-execute).
+   */
+  async function answerFor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    pathname: string,
+    query: URLSearchParams,
+    test: TestDirectives | undefined,
+  ): Promise<Answer | undefined> {
+    const method = req.method ?? "GET";
+    // X-Test-Delay-Ms; false when the client hung up (a gateway timeout) or the server closed.
+    const delayed = (): Promise<boolean> => pause(res, test?.delayMs ?? 0, shutdown.signal);
+    if (test?.status !== undefined) {
+      // Stands in for the route: nothing executes, so there is nothing to de-duplicate either.
+      if (test.drop !== undefined) return dropConnection(req);
+      return (await delayed()) ? testStatusAnswer(test, test.status, requestId) : undefined;
+    }
+    if (pathname === "/health") {
+      return (await delayed()) ? jsonAnswer(200, { status: "ok" }) : undefined;
+    }
+
+    const caller = callerOf(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (test?.drop === "before-execute") return dropConnection(req);
+    const tag = test?.tag;
+    const execute = async (): Promise<Answer | undefined> => {
+      if (!(await delayed())) return undefined;
+      try {
+        const answer = handleSubmissions({
+          method,
+          pathname,
+          query,
+          body,
+          caller,
+          store,
+          onCreated: tag === undefined ? undefined : () => stats.countExecutedCreate(tag),
+        });
+        if (answer !== undefined) return answer;
+        throw new OriginError(404, "not_found", `No route for ${method} ${pathname}.`);
+      } catch (error) {
+        // Inside `execute`, so a 4xx is stored for replay like any other answer.
+        return failureAnswer(req, error, requestId);
+      }
+    };
+
+    // De-duplicated on the key the gateway forwards; /__test/* endpoints never get here.
+    const key = req.headers["idempotency-key"];
+    const keyed = typeof key === "string" && key !== "" && KEYED_METHODS.has(method);
+    if (!keyed || !pathname.startsWith("/v1/")) return execute();
+    const target = req.url ?? pathname;
+    return replay.run(
+      { accountId: caller.accountId, key, method, target, body },
+      requestId,
+      execute,
+    );
+  }
+
+  /** Sends an answer, unless X-Test-Drop after-execute cuts it or X-Test-Body-Delay-Ms holds it. */
+  async function deliver(
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: Answer,
+    test: TestDirectives | undefined,
+  ): Promise<void> {
+    if (test?.drop === "after-execute") {
+      dropConnection(req);
+      return;
+    }
+    if (test === undefined || test.bodyDelayMs === 0) {
+      writeAnswer(res, answer);
+      return;
+    }
+    writeAnswerHead(res, answer);
+    res.flushHeaders();
+    if (await pause(res, test.bodyDelayMs, shutdown.signal)) res.end(answer.body);
+    else res.destroy();
+  }
+
+  async function testEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    query: URLSearchParams,
+    test: TestDirectives,
+  ): Promise<void> {
+    // These endpoints write (and stream) their own answers, so they cannot be held or dropped.
+    if (test.drop !== undefined || test.bodyDelayMs > 0) {
+      throw new OriginError(
+        400,
+        "invalid_parameter",
+        "X-Test-Drop and X-Test-Body-Delay-Ms do not apply to /__test/* endpoints.",
+        { field: test.drop !== undefined ? "X-Test-Drop" : "X-Test-Body-Delay-Ms" },
+      );
+    }
+    if (!(await pause(res, test.delayMs, shutdown.signal))) return;
+    if (await handleTestEndpoint({ req, res, pathname, query, stats })) return;
+    throw new OriginError(404, "not_found", `No test endpoint ${pathname}.`);
+  }
+
+  /** OriginError becomes its envelope, anything else a 500 whose reason is logged, never sent. */
+  function failureAnswer(req: IncomingMessage, error: unknown, requestId: string): Answer {
+    if (error instanceof OriginError) return errorAnswer(error, requestId);
+    log(`demo-origin: ${req.method} ${req.url} failed: ${String(error)}`);
+    return errorAnswer(new OriginError(500, "internal_error", "Something broke."), requestId);
+  }
+
+  // The one error handler for whatever is thrown outside a route's execution.
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const requestId = requestIdOf(req);
     res.setHeader("x-request-id", requestId);
@@ -123,12 +225,7 @@ export async function startDemoOrigin({
         res.destroy();
         return;
       }
-      if (error instanceof OriginError) {
-        sendError(res, error, requestId);
-        return;
-      }
-      log(`demo-origin: ${req.method} ${req.url} failed: ${String(error)}`);
-      sendError(res, new OriginError(500, "internal_error", "Something broke."), requestId);
+      writeAnswer(res, failureAnswer(req, error, requestId));
     });
   }
 

@@ -1,7 +1,7 @@
 // The submissions API of the demo origin (/v1/submissions...). Identity comes from the
 // gateway's headers, which the origin trusts: the gateway strips any client-sent X-Gateway-*.
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { methodNotAllowed, OriginError, readBody, sendJson } from "./http-util.ts";
+import type { IncomingMessage } from "node:http";
+import { type Answer, jsonAnswer, methodNotAllowed, OriginError } from "./http-util.ts";
 import { type Submission, type SubmissionStore, submissionCost } from "./submissions-store.ts";
 
 export interface Caller {
@@ -12,15 +12,19 @@ export interface Caller {
 }
 
 export interface SubmissionsContext {
-  req: IncomingMessage;
-  res: ServerResponse;
+  method: string;
   pathname: string;
   query: URLSearchParams;
+  /** The whole request body, read (within MAX_BODY_BYTES) before the route runs. */
+  body: Buffer;
   caller: Caller;
   store: SubmissionStore;
+  /** Told of every submission the store actually created (for the test stats). */
+  onCreated?: (submission: Submission) => void;
 }
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest request body the API reads. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
 /** Fields the origin sets itself; a create body may not carry them. */
@@ -68,16 +72,18 @@ export function renderSubmission(submission: Submission): Record<string, unknown
   };
 }
 
-/** Routes /v1/submissions, /v1/submissions/{id} and /v1/submissions/{id}/cancel. */
-export async function handleSubmissions(ctx: SubmissionsContext): Promise<boolean> {
-  const { pathname, req } = ctx;
-  const method = req.method ?? "GET";
+/**
+ * Routes /v1/submissions, /v1/submissions/{id} and /v1/submissions/{id}/cancel and returns the
+ * answer (errors are thrown as OriginError); undefined when the path is none of them.
+ */
+export function handleSubmissions(ctx: SubmissionsContext): Answer | undefined {
+  const { pathname, method } = ctx;
   if (pathname === "/v1/submissions" || pathname === "/v1/submissions/") {
     if (method === "POST") return create(ctx);
     if (method === "GET") return list(ctx);
     throw methodNotAllowed("GET, POST");
   }
-  if (!pathname.startsWith("/v1/submissions/")) return false;
+  if (!pathname.startsWith("/v1/submissions/")) return undefined;
   const rest = pathname.slice("/v1/submissions/".length).split("/");
   const id = rest[0] ?? "";
   if (rest.length === 1) {
@@ -89,7 +95,7 @@ export async function handleSubmissions(ctx: SubmissionsContext): Promise<boolea
     if (method === "POST") return cancel(ctx, id);
     throw methodNotAllowed("POST");
   }
-  return false;
+  return undefined;
 }
 
 // Defence in depth: the gateway already checks scopes, but when it forwards them the origin
@@ -119,12 +125,11 @@ function positiveInteger(body: Record<string, unknown>, field: string): number |
   return value;
 }
 
-async function create(ctx: SubmissionsContext): Promise<boolean> {
+function create(ctx: SubmissionsContext): Answer {
   requireScope(ctx.caller, "submissions:write");
-  const raw = await readBody(ctx.req, MAX_BODY_BYTES);
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString("utf8"));
+    body = JSON.parse(ctx.body.toString("utf8"));
   } catch {
     throw new OriginError(400, "invalid_body", "The request body is not valid JSON.");
   }
@@ -163,10 +168,10 @@ async function create(ctx: SubmissionsContext): Promise<boolean> {
       { required: result.required, balance: result.balance },
     );
   }
-  sendJson(ctx.res, 201, renderSubmission(result.submission), {
+  ctx.onCreated?.(result.submission);
+  return jsonAnswer(201, renderSubmission(result.submission), {
     location: `/v1/submissions/${result.submission.id}`,
   });
-  return true;
 }
 
 // The cursor is opaque to clients: base64url of the creation sequence of the last item shown.
@@ -180,7 +185,7 @@ function decodeCursor(cursor: string): number | undefined {
   return Number(text.slice(1));
 }
 
-function list(ctx: SubmissionsContext): boolean {
+function list(ctx: SubmissionsContext): Answer {
   requireScope(ctx.caller, "submissions:read");
   let limit = DEFAULT_LIMIT;
   const rawLimit = ctx.query.get("limit");
@@ -204,20 +209,18 @@ function list(ctx: SubmissionsContext): boolean {
   }
   const page = ctx.store.list(ctx.caller.accountId, limit, beforeSeq);
   const last = page.items[page.items.length - 1];
-  sendJson(ctx.res, 200, {
+  return jsonAnswer(200, {
     data: page.items.map(renderSubmission),
     next_cursor: page.more && last !== undefined ? encodeCursor(last.seq) : null,
   });
-  return true;
 }
 
-function show(ctx: SubmissionsContext, id: string): boolean {
+function show(ctx: SubmissionsContext, id: string): Answer {
   requireScope(ctx.caller, "submissions:read");
-  sendJson(ctx.res, 200, renderSubmission(findOwn(ctx, id)));
-  return true;
+  return jsonAnswer(200, renderSubmission(findOwn(ctx, id)));
 }
 
-function cancel(ctx: SubmissionsContext, id: string): boolean {
+function cancel(ctx: SubmissionsContext, id: string): Answer {
   requireScope(ctx.caller, "submissions:write");
   const submission = findOwn(ctx, id);
   if (!ctx.store.cancel(submission)) {
@@ -228,14 +231,12 @@ function cancel(ctx: SubmissionsContext, id: string): boolean {
       { status: submission.status },
     );
   }
-  sendJson(ctx.res, 200, renderSubmission(submission));
-  return true;
+  return jsonAnswer(200, renderSubmission(submission));
 }
 
-function remove(ctx: SubmissionsContext, id: string): boolean {
+function remove(ctx: SubmissionsContext, id: string): Answer {
   requireScope(ctx.caller, "submissions:write");
   const submission = findOwn(ctx, id);
   ctx.store.delete(submission);
-  sendJson(ctx.res, 200, { id: submission.id, deleted: true });
-  return true;
+  return jsonAnswer(200, { id: submission.id, deleted: true });
 }

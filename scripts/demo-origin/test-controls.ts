@@ -1,19 +1,40 @@
 // Test controls of the demo origin (only with `testControls: true`, never in `npm start`):
-// request headers that bend any answer (delay, status, body shape, Retry-After, tag) and the
-// /__test/* endpoints the gateway's tests and the benchmark use to observe the origin.
+// request headers that bend any answer (delay, status, body shape, Retry-After, tag, a late
+// body, a dropped connection) and the /__test/* endpoints the gateway's tests and the benchmark
+// use to observe the origin.
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
-import { methodNotAllowed, OriginError, readBody, sendError, sendJson } from "./http-util.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type Answer,
+  errorAnswer,
+  jsonAnswer,
+  methodNotAllowed,
+  OriginError,
+  readBody,
+  sendJson,
+} from "./http-util.ts";
 
 export const MAX_DELAY_MS = 60_000;
 const MAX_ECHO_BYTES = 32 * 1024 * 1024;
 const MAX_BIG_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Where X-Test-Drop destroys the socket: `before-execute` once the request body is read, without
+ * running the route; `after-execute` once the route ran (its answer stored for idempotent
+ * replay), instead of sending that answer. With X-Test-Status nothing runs: both drop at once.
+ */
+export type DropPoint = "before-execute" | "after-execute";
+
 export interface TestDirectives {
+  /** X-Test-Delay-Ms: wait this long before running the route. */
   delayMs: number;
   status: number | undefined;
   body: "json" | "html" | "empty";
   retryAfter: string | undefined;
   tag: string | undefined;
+  /** X-Test-Body-Delay-Ms: the status line and headers at once, the body this much later. */
+  bodyDelayMs: number;
+  drop: DropPoint | undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -32,6 +53,8 @@ export function readTestDirectives(req: IncomingMessage): TestDirectives {
   const body = header(req, "x-test-body");
   const retryAfter = header(req, "x-test-retry-after");
   const tag = header(req, "x-test-tag");
+  const bodyDelay = header(req, "x-test-body-delay-ms");
+  const drop = header(req, "x-test-drop");
 
   let delayMs = 0;
   if (delay !== undefined) {
@@ -51,13 +74,49 @@ export function readTestDirectives(req: IncomingMessage): TestDirectives {
   if (retryAfter !== undefined && !/^[0-9]{1,9}$/.test(retryAfter)) {
     throw badHeader("X-Test-Retry-After", "a whole number of seconds");
   }
+  let bodyDelayMs = 0;
+  if (bodyDelay !== undefined) {
+    bodyDelayMs = /^[0-9]{1,9}$/.test(bodyDelay) ? Number(bodyDelay) : -1;
+    if (bodyDelayMs < 0 || bodyDelayMs > MAX_DELAY_MS) {
+      throw badHeader("X-Test-Body-Delay-Ms", `a whole number from 0 to ${MAX_DELAY_MS}`);
+    }
+  }
+  if (drop !== undefined && drop !== "before-execute" && drop !== "after-execute") {
+    throw badHeader("X-Test-Drop", "before-execute or after-execute");
+  }
   return {
     delayMs,
     status: statusCode,
     body: body ?? "json",
     retryAfter,
     tag: tag === "" ? undefined : tag,
+    bodyDelayMs,
+    drop,
   };
+}
+
+/**
+ * Waits `ms` unless the client hangs up (a gateway timeout) or `signal` aborts (the server
+ * closes); false when it stopped early.
+ */
+export async function pause(
+  res: ServerResponse,
+  ms: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (ms <= 0) return true;
+  if (res.destroyed) return false;
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  res.once("close", onClose);
+  try {
+    await sleep(ms, undefined, { signal: AbortSignal.any([gone.signal, signal]) });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    res.off("close", onClose);
+  }
 }
 
 /** The catalogue code an X-Test-Status answer carries, so it looks like a real origin error. */
@@ -88,34 +147,26 @@ function codeForStatus(status: number): string {
   }
 }
 
-/** Answers the X-Test-Status instead of running the route. */
-export function sendTestStatus(
-  res: ServerResponse,
+/** The answer to an X-Test-Status, given instead of running the route. */
+export function testStatusAnswer(
   directives: TestDirectives,
   status: number,
   requestId: string,
-): void {
+): Answer {
   const reason = STATUS_CODES[status] ?? "Status";
   if (directives.body === "empty" || status === 204 || status === 304) {
-    res.writeHead(status, { "content-length": "0" });
-    res.end();
-    return;
+    return { status, headers: {}, body: Buffer.alloc(0) };
   }
   if (directives.body === "html") {
     const page = `<html><head><title>${status} ${reason}</title></head><body><h1>${status} ${reason}</h1><p>demo origin test page</p></body></html>`;
-    res.writeHead(status, {
-      "content-type": "text/html; charset=utf-8",
-      "content-length": String(Buffer.byteLength(page)),
-    });
-    res.end(page);
-    return;
+    return {
+      status,
+      headers: { "content-type": "text/html; charset=utf-8" },
+      body: Buffer.from(page),
+    };
   }
-  if (status < 400) {
-    sendJson(res, status, { test_status: status });
-    return;
-  }
-  sendError(
-    res,
+  if (status < 400) return jsonAnswer(status, { test_status: status });
+  return errorAnswer(
     new OriginError(status, codeForStatus(status), `Demo origin test answer: ${status} ${reason}.`),
     requestId,
   );
@@ -125,7 +176,10 @@ interface TagStats {
   count: number;
   inFlight: number;
   maxInFlight: number;
+  /** POST /v1/submissions requests that arrived, whatever became of them. */
   creates: number;
+  /** Submissions the store actually created (not refused, dropped before running or replayed). */
+  executedCreates: number;
 }
 
 /** Per-tag request counters, so concurrent tests only see their own traffic. */
@@ -135,7 +189,7 @@ export class RequestStats {
   #get(tag: string): TagStats {
     let stats = this.#byTag.get(tag);
     if (stats === undefined) {
-      stats = { count: 0, inFlight: 0, maxInFlight: 0, creates: 0 };
+      stats = { count: 0, inFlight: 0, maxInFlight: 0, creates: 0, executedCreates: 0 };
       this.#byTag.set(tag, stats);
     }
     return stats;
@@ -154,11 +208,17 @@ export class RequestStats {
     });
   }
 
+  /** Counts a submission the store created for a request of this tag. */
+  countExecutedCreate(tag: string): void {
+    this.#get(tag).executedCreates++;
+  }
+
   snapshot(tag: string): {
     count: number;
     in_flight: number;
     max_in_flight: number;
     creates: number;
+    executed_creates: number;
   } {
     const stats = this.#byTag.get(tag);
     return {
@@ -166,6 +226,7 @@ export class RequestStats {
       in_flight: stats?.inFlight ?? 0,
       max_in_flight: stats?.maxInFlight ?? 0,
       creates: stats?.creates ?? 0,
+      executed_creates: stats?.executedCreates ?? 0,
     };
   }
 
@@ -177,6 +238,7 @@ export class RequestStats {
       if (stats === undefined) continue;
       stats.count = 0;
       stats.creates = 0;
+      stats.executedCreates = 0;
       stats.maxInFlight = stats.inFlight;
     }
   }

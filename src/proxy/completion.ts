@@ -35,16 +35,38 @@ export function storableHeaders(headers: Headers): Record<string, string> {
   );
 }
 
-function jsonField(body: Uint8Array | null, field: string): string | null {
+function jsonValue(body: Uint8Array | null): unknown {
   if (body === null) return null;
   try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(body));
-    if (typeof value !== "object" || value === null) return null;
-    const found = (value as Record<string, unknown>)[field];
-    return typeof found === "string" ? found : null;
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     return null;
   }
+}
+
+function stringField(value: unknown, field: string): string | null {
+  if (typeof value !== "object" || value === null) return null;
+  const found = (value as Record<string, unknown>)[field];
+  return typeof found === "string" ? found : null;
+}
+
+function jsonField(body: Uint8Array | null, field: string): string | null {
+  return stringField(jsonValue(body), field);
+}
+
+/**
+ * The origin's own "still processing this key" (409 `idempotency_key_in_progress`): it means
+ * "not processed, retry" like a 429, so storing it would answer the key with a 409 for a day.
+ * It happens when a retry after the gateway's lock ended meets the first run still at work.
+ */
+function isOriginInProgress(status: number, body: Uint8Array | null): boolean {
+  if (status !== 409) return false;
+  const envelope = jsonValue(body);
+  const error =
+    typeof envelope === "object" && envelope !== null
+      ? (envelope as { error?: unknown }).error
+      : null;
+  return stringField(error, "code") === "idempotency_key_in_progress";
 }
 
 /** What completion needs from an origin answer (any status passed to the client), once read. */
@@ -56,7 +78,10 @@ export function describeAnswer(input: {
 }): OriginOutcome {
   const created = input.status >= 200 && input.status < 300;
   const storable: StoredResponse | null =
-    input.storeForReplay && input.body !== null && !NOT_PROCESSED_STATUSES.has(input.status)
+    input.storeForReplay &&
+    input.body !== null &&
+    !NOT_PROCESSED_STATUSES.has(input.status) &&
+    !isOriginInProgress(input.status, input.body)
       ? { status: input.status, headers: storableHeaders(input.headers), body: input.body }
       : null;
   return {

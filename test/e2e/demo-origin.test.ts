@@ -418,6 +418,7 @@ describe("demo origin test controls", () => {
       in_flight: 0,
       max_in_flight: 5,
       creates: 1,
+      executed_creates: 1,
     });
     await call(`/__test/reset-stats?tag=${tag}`, { method: "POST" });
     expect((await call(`/__test/stats?tag=${tag}`)).json()).toEqual({
@@ -425,6 +426,7 @@ describe("demo origin test controls", () => {
       in_flight: 0,
       max_in_flight: 0,
       creates: 0,
+      executed_creates: 0,
     });
   });
 

@@ -122,9 +122,15 @@ export async function createAccount(
 }
 
 /** Reads the test origin's counters for a tag (see scripts/demo-origin test controls). */
-export async function originStats(
-  tag: string,
-): Promise<{ count: number; in_flight: number; max_in_flight: number; creates: number }> {
+export async function originStats(tag: string): Promise<{
+  count: number;
+  in_flight: number;
+  max_in_flight: number;
+  /** Creates that arrived, executed or not. */
+  creates: number;
+  /** Creates the origin really executed (a replay of its own stored answer is not one). */
+  executed_creates: number;
+}> {
   const response = await fetch(`${originUrl()}/__test/stats?tag=${encodeURIComponent(tag)}`);
   return response.json();
 }
