@@ -1,4 +1,5 @@
-import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "./types";
+import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../model/records";
+import type { AccountPatch, KeyPatch } from "./contract";
 
 interface KeyRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -9,12 +10,6 @@ interface KeyRow extends Record<string, SqlStorageValue> {
   expires_at: number | null;
   revoked_at: number | null;
   rotated_at: number | null;
-}
-
-export interface KeyPatch {
-  scopes?: Scope[];
-  name?: string | null;
-  expires_at?: number | null;
 }
 
 /**
@@ -59,7 +54,7 @@ export class AccountStore {
     );
   }
 
-  updateAccount(patch: { tier?: string; status?: AccountStatus }): void {
+  updateAccount(patch: AccountPatch): void {
     this.invalidate();
     if (patch.tier !== undefined) this.sql.exec("UPDATE account SET tier = ?", patch.tier);
     if (patch.status !== undefined) this.sql.exec("UPDATE account SET status = ?", patch.status);

@@ -15,10 +15,9 @@ export function utcDay(now: number): string {
   return lastDay.text;
 }
 
-/** Seconds from `now` to the next 00:00 UTC, at least 1. */
-export function secondsToUtcMidnight(now: number): number {
-  const nextMidnight = (Math.floor(now / DAY_MS) + 1) * DAY_MS;
-  return Math.max(1, Math.ceil((nextMidnight - now) / 1000));
+/** Milliseconds from `now` to the next 00:00 UTC. */
+export function msToUtcMidnight(now: number): number {
+  return (Math.floor(now / DAY_MS) + 1) * DAY_MS - now;
 }
 
 export class DailyQuota {

@@ -1,4 +1,4 @@
-import type { StoredResponse } from "./types";
+import type { StoredResponse } from "./contract";
 
 /** How long a key and its stored answer are kept (contract: 24 h). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3_600_000;
@@ -9,7 +9,7 @@ const CHUNK_BYTES = 1024 * 1024;
 export type IdempotencyLookup =
   | { state: "absent" }
   | { state: "mismatch" }
-  | { state: "in_progress"; retryAfterSeconds: number }
+  | { state: "in_progress"; retryInMs: number }
   | { state: "completed"; response: StoredResponse };
 
 interface IdempotencyRow extends Record<string, SqlStorageValue> {
@@ -48,7 +48,8 @@ export class IdempotencyStore {
     if (row.state === "in_progress" && row.lock_expires_at <= now) return { state: "absent" };
     if (row.fingerprint !== fingerprint) return { state: "mismatch" };
     if (row.state === "in_progress") {
-      return { state: "in_progress", retryAfterSeconds: 1 };
+      // A polling hint: the first request's answer usually lands within a second.
+      return { state: "in_progress", retryInMs: 1000 };
     }
     return {
       state: "completed",

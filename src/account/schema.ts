@@ -56,6 +56,8 @@ const MIGRATIONS: readonly string[] = [
      data BLOB NOT NULL,
      PRIMARY KEY (key, seq)
    );`,
+  // Admissions counted in units (a request may cost more than one; lease uses are batched).
+  "ALTER TABLE rate_events ADD COLUMN units INTEGER NOT NULL DEFAULT 1;",
 ];
 
 export function migrate(sql: SqlStorage): void {

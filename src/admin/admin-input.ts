@@ -1,6 +1,6 @@
-import { ACCOUNT_STATUSES, type AccountStatus, SCOPES, type Scope } from "../account/types";
 import type { Policy } from "../config/policy";
 import { GatewayError } from "../errors/gateway-error";
+import { ACCOUNT_STATUSES, type AccountStatus, SCOPES, type Scope } from "../model/records";
 import { readBodyWithLimit } from "../validation/body-reader";
 import { parseJsonBody } from "../validation/submission-body";
 

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
-import { accountStub } from "../account/account-client";
-import type { KeyPatch } from "../account/account-store";
-import type { KeyRecord } from "../account/types";
+import { type AccountStub, accountStub, accountTerms } from "../account/client";
+import type { KeyPatch } from "../account/contract";
 import type { Clock } from "../clock";
-import type { AppEnv } from "../env";
+import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
-import { KeyDirectory } from "../keys/key-directory";
+import { keyDirectory } from "../keys/key-directory";
 import { digestApiKey, generateApiKey, generateKeyId } from "../keys/key-format";
+import type { KeyRecord } from "../model/records";
 import { adminAuth } from "./admin-auth";
 import * as input from "./admin-input";
 import { accountView, issuedKeyView, keyView } from "./admin-views";
@@ -26,7 +26,7 @@ function notFound(what: string): GatewayError {
  * authority); then the KV copy the edge reads is refreshed before answering.
  */
 export function adminRoutes(clock: Clock) {
-  const admin = new Hono<AppEnv>();
+  const admin = new Hono<GatewayRoutesEnv>();
   admin.use("*", adminAuth());
 
   admin.post("/accounts", async (c) => {
@@ -35,7 +35,7 @@ export function adminRoutes(clock: Clock) {
     const id = input.accountId(body.id);
     const tier = input.tier(body.tier ?? "free", c.get("config").policy);
     const status = input.status(body.status ?? "active");
-    const created = await accountStub(c.env, id).createAccount({ id, tier, status });
+    const created = await accountStub(c.env.ACCOUNTS, id).createAccount({ id, tier, status });
     if (!created.ok) {
       throw new GatewayError("duplicate_resource", { message: `Account ${id} already exists.` });
     }
@@ -44,7 +44,9 @@ export function adminRoutes(clock: Clock) {
 
   admin.get("/accounts/:id", async (c) => {
     const id = c.req.param("id");
-    const found = input.isAccountId(id) ? await accountStub(c.env, id).getAccount() : null;
+    const found = input.isAccountId(id)
+      ? await accountStub(c.env.ACCOUNTS, id).getAccount(accountTerms(c.get("config")))
+      : null;
     if (found === null) throw notFound("account");
     return c.json(accountView(found.account, found.usage));
   });
@@ -58,10 +60,10 @@ export function adminRoutes(clock: Clock) {
       ...(body.status === undefined ? {} : { status: input.status(body.status) }),
     };
     const updated = input.isAccountId(id)
-      ? await accountStub(c.env, id).updateAccount(patch)
+      ? await accountStub(c.env.ACCOUNTS, id).updateAccount(patch)
       : null;
     if (updated === null) throw notFound("account");
-    const directory = new KeyDirectory(c.env.KEYS);
+    const directory = keyDirectory(c.env.KEYS);
     await Promise.all(updated.keys.map((key) => directory.publish(key, updated.account)));
     return c.json(accountView(updated.account));
   });
@@ -69,12 +71,12 @@ export function adminRoutes(clock: Clock) {
   admin.post("/accounts/:account/submissions/:submission/release", async (c) => {
     const accountId = c.req.param("account");
     if (!input.isAccountId(accountId)) throw notFound("account");
-    const stub = accountStub(c.env, accountId);
-    if ((await stub.getAccount()) === null) throw notFound("account");
+    const stub = accountStub(c.env.ACCOUNTS, accountId);
+    if ((await stub.listKeys()) === null) throw notFound("account");
     const submissionId = c.req.param("submission");
     // No submission has an id this long; nothing is stored for one that cannot exist.
     if (submissionId.length > MAX_SUBMISSION_ID_LENGTH) return c.json({ released: false });
-    const released = await stub.releaseSubmission(submissionId);
+    const released = await stub.releaseSubmission(submissionId, accountTerms(c.get("config")));
     return c.json({ released });
   });
 
@@ -95,9 +97,9 @@ export function adminRoutes(clock: Clock) {
       revoked_at: null,
       rotated_at: null,
     };
-    const created = await accountStub(c.env, accountId).createKey(key);
+    const created = await accountStub(c.env.ACCOUNTS, accountId).createKey(key);
     if (created === null) throw notFound("account");
-    await new KeyDirectory(c.env.KEYS).publish(created.key, created.account);
+    await keyDirectory(c.env.KEYS).publish(created.key, created.account);
     return c.json(issuedKeyView(created.key, plaintext), 201);
   });
 
@@ -109,18 +111,21 @@ export function adminRoutes(clock: Clock) {
         details: { field: "account_id" },
       });
     }
-    const keys = await accountStub(c.env, accountId).listKeys();
+    const keys = await accountStub(c.env.ACCOUNTS, accountId).listKeys();
     if (keys === null) throw notFound("account");
     return c.json({ data: keys.map(keyView) });
   });
 
   /** Finds the account a key id belongs to, through the KV index. */
-  async function locate(c: { env: AppEnv["Bindings"] }, keyId: string) {
+  async function locate(
+    c: { env: GatewayRoutesEnv["Bindings"] },
+    keyId: string,
+  ): Promise<AccountStub> {
     // Checked before any lookup: a long id would be a KV key over its 512-byte limit.
     if (!input.isKeyId(keyId)) throw notFound("key");
-    const located = await new KeyDirectory(c.env.KEYS).locate(keyId);
+    const located = await keyDirectory(c.env.KEYS).locate(keyId);
     if (located === null) throw notFound("key");
-    return accountStub(c.env, located.account_id);
+    return accountStub(c.env.ACCOUNTS, located.account_id);
   }
 
   admin.get("/keys/:id", async (c) => {
@@ -141,7 +146,7 @@ export function adminRoutes(clock: Clock) {
     };
     const updated = await (await locate(c, c.req.param("id"))).updateKey(c.req.param("id"), patch);
     if (updated === null) throw notFound("key");
-    await new KeyDirectory(c.env.KEYS).publish(updated.key, updated.account);
+    await keyDirectory(c.env.KEYS).publish(updated.key, updated.account);
     return c.json(keyView(updated.key));
   });
 
@@ -149,11 +154,10 @@ export function adminRoutes(clock: Clock) {
     const stub = await locate(c, c.req.param("id"));
     const revoked = await stub.revokeKey(c.req.param("id"));
     if (revoked === null) throw notFound("key");
-    const account = await stub.getAccount();
-    if (account !== null) await new KeyDirectory(c.env.KEYS).publish(revoked, account.account);
+    await keyDirectory(c.env.KEYS).publish(revoked.key, revoked.account);
     return c.json({
-      id: revoked.id,
-      revoked_at: new Date(revoked.revoked_at ?? clock.now()).toISOString(),
+      id: revoked.key.id,
+      revoked_at: new Date(revoked.key.revoked_at ?? clock.now()).toISOString(),
     });
   });
 
@@ -176,7 +180,7 @@ export function adminRoutes(clock: Clock) {
         message: "This key was already rotated or has expired; rotate its replacement instead.",
       });
     }
-    const directory = new KeyDirectory(c.env.KEYS);
+    const directory = keyDirectory(c.env.KEYS);
     await Promise.all([
       directory.publish(rotated.old, rotated.account),
       directory.publish(rotated.key, rotated.account),

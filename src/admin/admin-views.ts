@@ -1,4 +1,5 @@
-import type { AccountRecord, AccountUsage, KeyRecord } from "../account/types";
+import type { AccountUsage } from "../account/contract";
+import type { AccountRecord, KeyRecord } from "../model/records";
 
 /** Timestamps leave the gateway as RFC 3339 strings (contract 6a). */
 export function rfc3339(ms: number | null): string | null {

@@ -1,4 +1,5 @@
-import { type Policy, PolicyError, parsePolicy } from "./policy";
+import { ConfigError } from "./config-error";
+import { type Policy, parsePolicy } from "./policy";
 
 /** The variables and secrets the Worker reads (contract section 1). All optional strings. */
 export interface GatewayVars {
@@ -24,8 +25,6 @@ export interface GatewayConfig {
 
 export const DEFAULT_ORIGIN_TIMEOUT_MS = 30_000;
 const MAX_ORIGIN_TIMEOUT_MS = 10 * 60_000;
-
-export class ConfigError extends PolicyError {}
 
 function parseOriginUrl(raw: string | undefined): string {
   if (raw === undefined || raw === "") throw new ConfigError("ORIGIN_URL", "is required");
@@ -77,7 +76,7 @@ export function parseConfig(vars: GatewayVars): GatewayConfig {
   };
 }
 
-const parsed = new WeakMap<object, GatewayConfig | PolicyError>();
+const parsed = new WeakMap<object, GatewayConfig | ConfigError>();
 
 /**
  * The config of one environment object. Workers hand the same `env` to every request of an
@@ -89,7 +88,7 @@ export function configFor(env: GatewayVars): GatewayConfig {
     try {
       config = parseConfig(env);
     } catch (err) {
-      if (!(err instanceof PolicyError)) throw err;
+      if (!(err instanceof ConfigError)) throw err;
       config = err;
     }
     parsed.set(env, config);

@@ -1,3 +1,6 @@
+import { isValidKeyPrefix } from "../keys/key-format";
+import { ConfigError } from "./config-error";
+
 /**
  * Tier and route policy (contract section 6). Defaults live here; GATEWAY_POLICY (JSON) replaces
  * them. Parsing is strict: an unknown field or a bad value is an error that names the field,
@@ -61,23 +64,18 @@ const TIER_FIELDS: readonly (keyof TierPolicy)[] = [
 ];
 
 const TIER_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-const KEY_PREFIX = /^[a-z][a-z0-9]{0,15}$/;
 /** Bodies are buffered for validation and fingerprints; 8 MiB keeps an isolate safe. */
 const MAX_BODY_LIMIT = 8 * 1024 * 1024;
 
-/** The policy of a tier; a tier removed from the policy after accounts were put on it falls back to the first. */
-export function tierPolicyOf(policy: Policy, tier: string): TierPolicy {
-  return policy.tiers[tier] ?? (Object.values(policy.tiers)[0] as TierPolicy);
-}
-
-export class PolicyError extends Error {
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = "PolicyError";
-  }
+/**
+ * The policy of a tier; a tier removed from the policy after accounts were put on it falls
+ * back to the first.
+ */
+export function tierPolicyOf(
+  tiers: Readonly<Record<string, TierPolicy>>,
+  tier: string,
+): TierPolicy {
+  return tiers[tier] ?? (Object.values(tiers)[0] as TierPolicy);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -88,24 +86,24 @@ function positiveInteger(value: unknown, field: string, max = Number.MAX_SAFE_IN
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) {
     const range =
       max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer from 1 to ${max}`;
-    throw new PolicyError(field, `must be ${range}`);
+    throw new ConfigError(field, `must be ${range}`);
   }
   return value;
 }
 
 function rejectUnknownFields(value: Record<string, unknown>, known: readonly string[], at: string) {
   for (const name of Object.keys(value)) {
-    if (!known.includes(name)) throw new PolicyError(`${at}.${name}`, "is not a known field");
+    if (!known.includes(name)) throw new ConfigError(`${at}.${name}`, "is not a known field");
   }
 }
 
 function parseTier(value: unknown, field: string, base: TierPolicy | undefined): TierPolicy {
-  if (!isRecord(value)) throw new PolicyError(field, "must be an object");
+  if (!isRecord(value)) throw new ConfigError(field, "must be an object");
   rejectUnknownFields(value, TIER_FIELDS, field);
   const tier = { ...base } as Partial<TierPolicy>;
   for (const name of TIER_FIELDS) {
     if (value[name] !== undefined) tier[name] = positiveInteger(value[name], `${field}.${name}`);
-    else if (base === undefined) throw new PolicyError(`${field}.${name}`, "is required");
+    else if (base === undefined) throw new ConfigError(`${field}.${name}`, "is required");
   }
   return tier as TierPolicy;
 }
@@ -120,9 +118,9 @@ export function parsePolicy(raw: string | undefined, field = "GATEWAY_POLICY"): 
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new PolicyError(field, "is not valid JSON");
+    throw new ConfigError(field, "is not valid JSON");
   }
-  if (!isRecord(value)) throw new PolicyError(field, "must be a JSON object");
+  if (!isRecord(value)) throw new ConfigError(field, "must be a JSON object");
   rejectUnknownFields(
     value,
     ["tiers", "submission_body_limit_bytes", "default_body_limit_bytes", "key_prefix"],
@@ -130,10 +128,10 @@ export function parsePolicy(raw: string | undefined, field = "GATEWAY_POLICY"): 
   );
   const policy: Policy = { ...DEFAULT_POLICY, tiers: { ...DEFAULT_POLICY.tiers } };
   if (value.tiers !== undefined) {
-    if (!isRecord(value.tiers)) throw new PolicyError(`${field}.tiers`, "must be an object");
+    if (!isRecord(value.tiers)) throw new ConfigError(`${field}.tiers`, "must be an object");
     for (const [name, tier] of Object.entries(value.tiers)) {
       const at = `${field}.tiers.${name}`;
-      if (!TIER_NAME.test(name)) throw new PolicyError(at, "tier names are [a-z][a-z0-9_-]*");
+      if (!TIER_NAME.test(name)) throw new ConfigError(at, "tier names are [a-z][a-z0-9_-]*");
       policy.tiers[name] = parseTier(tier, at, DEFAULT_POLICY.tiers[name]);
     }
   }
@@ -143,8 +141,8 @@ export function parsePolicy(raw: string | undefined, field = "GATEWAY_POLICY"): 
     }
   }
   if (value.key_prefix !== undefined) {
-    if (typeof value.key_prefix !== "string" || !KEY_PREFIX.test(value.key_prefix)) {
-      throw new PolicyError(`${field}.key_prefix`, "must match [a-z][a-z0-9]{0,15}");
+    if (typeof value.key_prefix !== "string" || !isValidKeyPrefix(value.key_prefix)) {
+      throw new ConfigError(`${field}.key_prefix`, "must match [a-z][a-z0-9]{0,15}");
     }
     policy.key_prefix = value.key_prefix;
   }

@@ -9,8 +9,15 @@ const ENVELOPE_HEADERS = new Headers({
 const UNAUTHENTICATED_HEADERS = new Headers(ENVELOPE_HEADERS);
 UNAUTHENTICATED_HEADERS.set("WWW-Authenticate", "Bearer");
 
-/** Renders the platform's error envelope; the only place an error body is built. */
-export function renderErrorResponse(error: GatewayError, requestId: string): Response {
+/**
+ * Renders the platform's error envelope; the only place an error body is built. An answer to
+ * HEAD carries the same status and headers and no body.
+ */
+export function renderErrorResponse(
+  error: GatewayError,
+  requestId: string,
+  bodiless = false,
+): Response {
   const body = JSON.stringify({
     error: {
       code: error.code,
@@ -19,7 +26,7 @@ export function renderErrorResponse(error: GatewayError, requestId: string): Res
       request_id: requestId,
     },
   });
-  const response = new Response(body, {
+  const response = new Response(bodiless ? null : body, {
     status: error.status,
     headers: error.status === 401 ? UNAUTHENTICATED_HEADERS : ENVELOPE_HEADERS,
   });

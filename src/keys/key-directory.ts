@@ -1,4 +1,4 @@
-import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../account/types";
+import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../model/records";
 
 /**
  * The edge's copy of each key, in KV, for the lookup every request makes before any Durable
@@ -75,6 +75,18 @@ function cacheOf(kv: KVNamespace): LookupCache {
     lookups.set(kv, cache);
   }
   return cache;
+}
+
+const directories = new WeakMap<KVNamespace, KeyDirectory>();
+
+/** The directory of one KV namespace (one per binding, so none is made per request). */
+export function keyDirectory(kv: KVNamespace): KeyDirectory {
+  let directory = directories.get(kv);
+  if (directory === undefined) {
+    directory = new KeyDirectory(kv);
+    directories.set(kv, directory);
+  }
+  return directory;
 }
 
 export class KeyDirectory {

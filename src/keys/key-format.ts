@@ -65,15 +65,15 @@ export function generateApiKey(prefix: string = DEFAULT_KEY_PREFIX): string {
 }
 
 /**
- * Whether the candidate has the shape and checksum of a key with this prefix. Pure and cheap:
- * the fixed length is checked before any character is read, then one pass over at most 45
- * characters, no regex and no allocation. Anything else (whitespace, non-ASCII, another
- * prefix, a typo) is false.
+ * Whether the candidate has the shape and checksum of a key with this prefix (one the policy
+ * has validated). Pure and cheap: the fixed length is checked before any character is read,
+ * then one pass over at most 45 characters, no regex and no allocation. Anything else
+ * (whitespace, non-ASCII, another prefix, a typo) is false.
  */
 export function isWellFormedApiKey(candidate: string, prefix: string): boolean {
   const bodyLength = prefix.length + 1 + KEY_RANDOM_LENGTH;
   if (candidate.length !== bodyLength + KEY_CHECKSUM_LENGTH) return false;
-  if (!isValidKeyPrefix(prefix) || !candidate.startsWith(prefix)) return false;
+  if (!candidate.startsWith(prefix)) return false;
   if (candidate.charCodeAt(prefix.length) !== UNDERSCORE) return false;
   for (let i = prefix.length + 1; i < bodyLength; i++) {
     if (base62Value(candidate.charCodeAt(i)) < 0) return false;
@@ -86,18 +86,6 @@ export function isWellFormedApiKey(candidate: string, prefix: string): boolean {
 /** Lowercase hex SHA-256 of the key's UTF-8: the only form of a key that is ever stored. */
 export function digestApiKey(key: string): string {
   return sha256Hex(encoder.encode(key));
-}
-
-/**
- * Constant-time equality of two strings (meant for hex digests), so a lookup that compares
- * digests leaks no prefix length through timing. Lengths are not secret: a mismatch is false.
- */
-export function constantTimeEqualHex(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  // Every code unit is compared (no early exit); the differences are OR-ed together.
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }
 
 /** A public key identifier, `key_` + 16 base62 characters; safe to log, never a secret. */

@@ -1,4 +1,4 @@
-import type { OriginOutcome, StoredResponse } from "../account/types";
+import type { OriginOutcome, StoredResponse } from "../account/contract";
 import type { RouteKind } from "../routes/route-table";
 
 /** Answers that mean "not processed, retry": they free the Idempotency-Key instead of storing. */

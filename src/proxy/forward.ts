@@ -1,13 +1,13 @@
-import type { AccountCoordinator } from "../account/account-coordinator";
-import type { AdmissionTicket, OriginOutcome } from "../account/types";
+import { type AccountStub, accountTerms } from "../account/client";
+import type { AdmissionTicket, OriginOutcome } from "../account/contract";
 import type { Clock } from "../clock";
 import type { GatewayConfig } from "../config/config";
-import type { Identity } from "../env";
 import type { GatewayError } from "../errors/gateway-error";
+import { readLimited } from "../http/read-limited";
+import { breakerFor, parseRetryAfter } from "../isolate/origin-breaker";
+import type { Identity } from "../model/records";
 import type { RouteMatch } from "../routes/route-table";
-import { readLimited } from "../streams/read-limited";
 import { describeAnswer, finishesSubmission, MAX_STORED_BODY_BYTES } from "./completion";
-import { breakerFor, parseRetryAfter } from "./origin-breaker";
 import { exchangeWithOrigin, type OpenExchange } from "./origin-exchange";
 import { originHeaders } from "./origin-request";
 import {
@@ -38,7 +38,7 @@ export interface ForwardInput {
   probe: boolean;
   clock: Clock;
   /** The account's object, reached only when there is something to report. */
-  account: () => DurableObjectStub<AccountCoordinator>;
+  account: () => AccountStub;
 }
 
 export interface Forwarded {
@@ -153,7 +153,7 @@ export async function forwardToOrigin(input: ForwardInput): Promise<Forwarded> {
     if (!watch || !finishesSubmission(route.kind, origin.status, seen)) return;
     const submissionId = route.submissionId as string;
     await Promise.resolve()
-      .then(() => input.account().releaseSubmission(submissionId))
+      .then(() => input.account().releaseSubmission(submissionId, accountTerms(config)))
       .catch(() => false);
   };
   if (!tracked && !watch) {

@@ -1,5 +1,5 @@
-import type { Identity } from "../env";
-import { canonicalHeaderName, connectionNamed, isWithheldFromOrigin } from "./hop-by-hop";
+import { canonicalHeaderName, connectionNamed, isWithheldFromOrigin } from "../http/header-names";
+import type { Identity } from "../model/records";
 import { signRequest } from "./signature";
 
 export interface OriginRequestInput {

@@ -1,6 +1,6 @@
 import { GatewayError } from "../errors/gateway-error";
-import { readLimited } from "../streams/read-limited";
-import { stripHopByHop } from "./hop-by-hop";
+import { stripHopByHop } from "../http/header-names";
+import { readLimited } from "../http/read-limited";
 
 /** Upper bound on an origin 5xx body read to decide whether it is an envelope. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { Scope } from "../account/types";
+import type { Scope } from "../model/records";
 
 /**
  * The route table of contract section 6. Paths are matched on a canonical form (empty segments

@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors/gateway-error";
-import { readLimited } from "../streams/read-limited";
+import { readLimited } from "../http/read-limited";
 
 export function bodyTooLarge(limitBytes: number): GatewayError {
   return new GatewayError("invalid_body", {

@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors/gateway-error";
-import { canonicalHeaderName } from "../proxy/hop-by-hop";
+import { canonicalHeaderName } from "../http/header-names";
 
 /** True when a field value holds a control character other than HTAB (RFC 9110 5.5). */
 function hasControlCharacter(value: string): boolean {

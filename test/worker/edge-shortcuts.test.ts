@@ -31,7 +31,7 @@ describe("an account at its per-minute limit", () => {
     const policy = JSON.stringify({ tiers: { free: { per_minute: 2 } } });
     const { counters, vars } = countingStorage();
     const gw = gateway({ clock, vars: { ...vars, GATEWAY_POLICY: policy } });
-    const account = await accountOn(gw, clock, { vars: { GATEWAY_POLICY: policy } });
+    const account = await accountOn(gw, clock);
     expect((await read(gw, account.key)).status).toBe(200);
     clock.advance(10_000);
     expect((await read(gw, account.key)).status).toBe(200);

@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../src/keys/key-format";
 import { accountOn, create } from "./admission/admission-support";
-import { accountObject, usage, useClock } from "./support/account-object";
+import { accountObject, testTerms, usage, useClock } from "./support/account-object";
 import {
   bearer,
   createAccount,
@@ -105,25 +105,28 @@ describe("a completion that arrives after its pending slot expired", () => {
     await useClock(account.accountId, clock);
     const keyDigest = digestApiKey(account.key);
     await runInDurableObject(accountObject(account.accountId), (instance) => {
-      const admitted = instance.admit({
-        keyId: account.keyId,
-        keyDigest,
-        requiredScope: "submissions:write",
-        isCreate: true,
-        idempotency: null,
-        requestId: "late-1",
-        submissionId: null,
-      });
+      const admitted = instance.admit(
+        {
+          keyId: account.keyId,
+          keyDigest,
+          requiredScope: "submissions:write",
+          takesSlot: true,
+          idempotency: null,
+          requestId: "late-1",
+          submissionId: null,
+        },
+        testTerms(),
+      );
       if (admitted.outcome !== "admitted") throw new Error(admitted.outcome);
       clock.advance(60_000);
-      expect(instance.getAccount()?.usage.active.used).toBe(0);
+      expect(instance.getAccount(testTerms())?.usage.active.used).toBe(0);
       instance.complete(admitted.ticket, {
         kind: "answered",
         status: 201,
         submissionId: "sub_late",
         storable: null,
       });
-      expect(instance.getAccount()?.usage.active).toMatchObject({
+      expect(instance.getAccount(testTerms())?.usage.active).toMatchObject({
         used: 1,
         submissions: ["sub_late"],
       });

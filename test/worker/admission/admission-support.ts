@@ -2,7 +2,6 @@
 // Durable Object, moving its time, and reading what the gateway and the origin saw.
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { GatewayVars } from "../../../src/config/config";
 import { accountObject, useClock } from "../support/account-object";
 import {
   adminHeaders,
@@ -15,27 +14,16 @@ import {
 } from "../support/gateway";
 
 /**
- * The gateway harness overrides vars for the Worker only; in a deployment the Worker and the
- * object share one environment, so the object is given the same vars here (its config is parsed
- * per env object, so a new object means a fresh parse).
+ * A fresh account whose object runs on `clock`. The object follows the gateway's configuration
+ * (its `vars` included): the Worker passes the terms it needs in every call.
  */
-export async function useVars(accountId: string, vars: GatewayVars): Promise<void> {
-  await runInDurableObject(accountObject(accountId), (instance) => {
-    const current: unknown = Reflect.get(instance, "env");
-    Reflect.set(instance, "env", { ...(current as object), ...vars });
-  });
-}
-
-/** A fresh account whose object runs on `clock` (and on `vars`, when given). */
 export async function accountOn(
   gw: GatewayHarness,
   clock: ManualClock,
-  options: { tier?: string; scopes?: string[]; vars?: GatewayVars } = {},
+  options: { tier?: string; scopes?: string[] } = {},
 ): Promise<TestAccount> {
-  const { vars, ...accountOptions } = options;
-  const account = await createAccount(gw, accountOptions);
+  const account = await createAccount(gw, options);
   await useClock(account.accountId, clock);
-  if (vars !== undefined) await useVars(account.accountId, vars);
   return account;
 }
 

@@ -28,7 +28,7 @@ describe("daily quota", () => {
   it("refuses the 4th create of the day until 00:00 UTC, then admits again", async () => {
     const clock = new ManualClock(halfAMinuteToMidnight());
     const gw = gateway({ clock, vars: THREE_A_DAY });
-    const account = await accountOn(gw, clock, { vars: THREE_A_DAY });
+    const account = await accountOn(gw, clock);
 
     const firstThree = await Promise.all(Array.from({ length: 3 }, () => create(gw, account.key)));
     expect(countStatuses(firstThree)).toEqual({ 201: 3 });
@@ -63,7 +63,7 @@ describe("daily quota", () => {
   it("refunds a create the origin refused", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock, vars: THREE_A_DAY });
-    const account = await accountOn(gw, clock, { vars: THREE_A_DAY });
+    const account = await accountOn(gw, clock);
 
     expect((await create(gw, account.key)).status).toBe(201);
     expect((await create(gw, account.key)).status).toBe(201);
@@ -87,7 +87,7 @@ describe("daily quota", () => {
   it("admits exactly the quota under concurrency", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock, vars: THREE_A_DAY });
-    const account = await accountOn(gw, clock, { vars: THREE_A_DAY });
+    const account = await accountOn(gw, clock);
 
     const responses = await Promise.all(Array.from({ length: 12 }, () => create(gw, account.key)));
     expect(countStatuses(responses)).toEqual({ 201: 3, 429: 9 });

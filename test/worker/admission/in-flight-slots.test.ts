@@ -5,7 +5,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { digestApiKey } from "../../../src/keys/key-format";
-import { accountObject, usage } from "../support/account-object";
+import { accountObject, testTerms, usage } from "../support/account-object";
 import {
   adminHeaders,
   bearer,
@@ -264,15 +264,18 @@ describe("submissions in flight", () => {
 
     // Admitted, then nothing: no origin answer and no completion ever reported.
     const outcome = await runInDurableObject(stub, (instance) =>
-      instance.admit({
-        keyId: account.keyId,
-        keyDigest,
-        requiredScope: "submissions:write",
-        isCreate: true,
-        idempotency: null,
-        requestId: "died-mid-way",
-        submissionId: null,
-      }),
+      instance.admit(
+        {
+          keyId: account.keyId,
+          keyDigest,
+          requiredScope: "submissions:write",
+          takesSlot: true,
+          idempotency: null,
+          requestId: "died-mid-way",
+          submissionId: null,
+        },
+        testTerms(),
+      ),
     );
     expect(outcome.outcome).toBe("admitted");
     expect((await usage(gw, account.accountId)).active).toEqual({
@@ -296,15 +299,18 @@ describe("submissions in flight", () => {
     const keyDigest = digestApiKey(account.key);
     const stub = accountObject(account.accountId);
     await runInDurableObject(stub, (instance) =>
-      instance.admit({
-        keyId: account.keyId,
-        keyDigest,
-        requiredScope: "submissions:write",
-        isCreate: true,
-        idempotency: null,
-        requestId: "died-mid-way",
-        submissionId: null,
-      }),
+      instance.admit(
+        {
+          keyId: account.keyId,
+          keyDigest,
+          requiredScope: "submissions:write",
+          takesSlot: true,
+          idempotency: null,
+          requestId: "died-mid-way",
+          submissionId: null,
+        },
+        testTerms(),
+      ),
     );
     clock.advance(PENDING_MS);
     expect(await slotRows(account.accountId)).toBe(1);
@@ -321,7 +327,7 @@ describe("submissions in flight", () => {
       keyId: account.keyId,
       keyDigest,
       requiredScope: "submissions:write" as const,
-      isCreate: true,
+      takesSlot: true,
       idempotency: null,
       requestId: "early-release",
       submissionId: null,
@@ -330,12 +336,12 @@ describe("submissions in flight", () => {
     // A run that ends at once: the origin's release (or a client's cancel) reaches the object
     // before the completion of the create that made it, which is sent after the response.
     const released = await runInDurableObject(accountObject(account.accountId), (instance) => {
-      const early = instance.admit(admission);
-      const other = instance.admit(admission);
+      const early = instance.admit(admission, testTerms());
+      const other = instance.admit(admission, testTerms());
       if (early.outcome !== "admitted" || other.outcome !== "admitted") {
         throw new Error("not admitted");
       }
-      const answer = instance.releaseSubmission("sub_early");
+      const answer = instance.releaseSubmission("sub_early", testTerms());
       instance.complete(early.ticket, {
         kind: "answered",
         status: 201,

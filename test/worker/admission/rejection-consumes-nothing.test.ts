@@ -47,7 +47,7 @@ describe("a rejected request consumes nothing", () => {
     };
     const clock = new ManualClock();
     const gw = gateway({ clock, vars });
-    const account = await accountOn(gw, clock, { vars });
+    const account = await accountOn(gw, clock);
     expect(countStatuses(await Promise.all([1, 2, 3].map(() => create(gw, account.key))))).toEqual({
       201: 3,
     });

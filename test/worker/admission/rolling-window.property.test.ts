@@ -5,11 +5,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AdmissionRequest } from "../../../src/account/types";
+import type { AdmissionRequest } from "../../../src/account/contract";
+import type { TierPolicy } from "../../../src/config/policy";
 import { digestApiKey } from "../../../src/keys/key-format";
-import { accountObject } from "../support/account-object";
+import { accountObject, testTerms } from "../support/account-object";
 import { createAccount, gateway, ManualClock } from "../support/gateway";
-import { useVars } from "./admission-support";
 
 const WINDOW_MS = 60_000;
 
@@ -23,14 +23,14 @@ interface Decision {
 async function drive(limit: number, arrivals: number[]): Promise<Decision[]> {
   const gw = gateway();
   const account = await createAccount(gw);
-  await useVars(account.accountId, {
-    GATEWAY_POLICY: JSON.stringify({ tiers: { free: { per_minute: limit } } }),
-  });
+  const base = testTerms();
+  const free = base.tiers.free as TierPolicy;
+  const terms = { ...base, tiers: { ...base.tiers, free: { ...free, per_minute: limit } } };
   const request: AdmissionRequest = {
     keyId: account.keyId,
     keyDigest: digestApiKey(account.key),
     requiredScope: "submissions:read",
-    isCreate: false,
+    takesSlot: false,
     idempotency: null,
     requestId: "property",
     submissionId: null,
@@ -40,10 +40,11 @@ async function drive(limit: number, arrivals: number[]): Promise<Decision[]> {
     instance.clock = clock;
     return arrivals.map((at) => {
       clock.set(at);
-      const result = instance.admit(request);
-      if (result.outcome === "rejected") {
-        expect(result.rejection.code).toBe("rate_limited");
-        return { at, admitted: false, retryAfter: result.rejection.retryAfter ?? null };
+      const result = instance.admit(request, terms);
+      if (result.outcome === "refused") {
+        if (result.refusal.reason !== "rate_limited") throw new Error(result.refusal.reason);
+        const retryAfter = Math.max(1, Math.ceil(result.refusal.retryInMs / 1000));
+        return { at, admitted: false, retryAfter };
       }
       expect(result.outcome).toBe("admitted");
       return { at, admitted: true, retryAfter: null };

@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { COMPLETION_MARGIN_MS } from "../../../src/account/account-coordinator";
+import { COMPLETION_MARGIN_MS } from "../../../src/account/client";
 import { configFor } from "../../../src/config/config";
 import type { Bindings } from "../../../src/env";
 import { accountObject, usage } from "../support/account-object";

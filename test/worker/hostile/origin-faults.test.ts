@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { COMPLETION_MARGIN_MS } from "../../../src/account/client";
 import { usage, useClock } from "../support/account-object";
 import { expectEnvelope } from "../support/envelope";
 import {
@@ -71,9 +72,9 @@ describe("an origin slower than the timeout", () => {
     const gw = gateway({ clock });
     const account = await createAccount(gw);
     await useClock(account.accountId, clock);
-    // The worker gives up after 300 ms; the object's lock still runs for its own
-    // ORIGIN_TIMEOUT_MS (2000) + 5000 ms, the longer of the two.
+    // The worker gives up after 300 ms; the lock it asked the object for runs 300 + 5000 ms.
     const impatient = gateway({ clock, vars: { ORIGIN_TIMEOUT_MS: "300" } });
+    const lockMs = 300 + COMPLETION_MARGIN_MS;
     const tag = uniqueId("slow");
 
     const res = await createSubmission(impatient, account, {
@@ -90,7 +91,7 @@ describe("an origin slower than the timeout", () => {
     const locked = await createSubmission(gw, account, { "Idempotency-Key": "slow-1" });
     expectEnvelope(locked, 409, "idempotency_key_in_progress");
 
-    clock.advance(LOCK_MS - 1);
+    clock.advance(lockMs - 1);
     expectEnvelope(await createSubmission(gw, account, { "Idempotency-Key": "slow-1" }), 409);
     expect((await usage(gw, account.accountId)).active.used).toBe(1);
 

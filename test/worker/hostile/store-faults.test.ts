@@ -5,7 +5,7 @@ import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm } fro
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Bindings } from "../../../src/env";
-import { accountObject, usage, useClock } from "../support/account-object";
+import { accountObject, testTerms, usage, useClock } from "../support/account-object";
 import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
@@ -65,7 +65,8 @@ function lostCompletions(): Namespace {
         const stub = env.ACCOUNTS.get(id);
         return {
           admit: (...args: Parameters<typeof stub.admit>) => stub.admit(...args),
-          releaseSubmission: (submissionId: string) => stub.releaseSubmission(submissionId),
+          releaseSubmission: (submissionId: string) =>
+            stub.releaseSubmission(submissionId, testTerms()),
           complete: () => Promise.reject(new Error("Network connection lost.")),
         };
       };

@@ -3,7 +3,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { COMPLETION_MARGIN_MS } from "../../../src/account/account-coordinator";
+import { COMPLETION_MARGIN_MS } from "../../../src/account/client";
 import { IDEMPOTENCY_RETENTION_MS } from "../../../src/account/idempotency-store";
 import { configFor } from "../../../src/config/config";
 import type { Bindings } from "../../../src/env";

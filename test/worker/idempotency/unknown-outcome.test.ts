@@ -3,7 +3,6 @@
 // admission ends; only then may a retry execute again. Time in the account's object is moved
 // by hand; the origin and its failures are real.
 import { describe, expect, it } from "vitest";
-import { useVars } from "../admission/admission-support";
 import { LOCK_MS, untilAtOrigin } from "../hostile/hostile-support";
 import { usage, useClock } from "../support/account-object";
 import {
@@ -154,7 +153,6 @@ describe("an answer still arriving when the origin timeout ends", () => {
     const policy = JSON.stringify({ tiers: { free: { in_flight: 2 } } });
     const gw = gateway({ clock, vars: { GATEWAY_POLICY: policy } });
     const account = await accountWithClock(gw, clock);
-    await useVars(account.accountId, { GATEWAY_POLICY: policy });
     const key = freshKey("slow-body");
     const tag = uniqueId("slow-body");
     // The test origin timeout is 2 s; the 201's headers come at once and its body after 4 s.

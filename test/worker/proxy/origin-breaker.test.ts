@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { MAX_ORIGIN_PAUSE_MS, parseRetryAfter } from "../../../src/proxy/origin-breaker";
+import { MAX_ORIGIN_PAUSE_MS, parseRetryAfter } from "../../../src/isolate/origin-breaker";
 import {
   bearer,
   createAccount,

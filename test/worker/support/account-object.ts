@@ -3,9 +3,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { AccountCoordinator } from "../../../src/account/account-coordinator";
-import type { AccountUsage } from "../../../src/account/types";
+import type { AccountCoordinator } from "../../../src/account/account-object";
+import { accountTerms } from "../../../src/account/client";
+import type { AccountTerms, AccountUsage } from "../../../src/account/contract";
 import type { Clock } from "../../../src/clock";
+import { configFor } from "../../../src/config/config";
+import type { Bindings } from "../../../src/env";
 import { adminHeaders, type GatewayHarness } from "./gateway";
 
 export function accountObject(accountId: string): DurableObjectStub<AccountCoordinator> {
@@ -24,4 +27,9 @@ export async function usage(gw: GatewayHarness, accountId: string): Promise<Acco
   const res = await gw.fetch(`/_gateway/admin/accounts/${accountId}`, { headers: adminHeaders });
   expect(res.status).toBe(200);
   return res.json.usage as AccountUsage;
+}
+
+/** What the Worker's configuration gives each call to an account's object (the tests' env). */
+export function testTerms(): AccountTerms {
+  return accountTerms(configFor(env as Bindings));
 }

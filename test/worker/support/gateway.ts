@@ -1,9 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { createGateway } from "../../../src/app";
 import type { Clock } from "../../../src/clock";
 import type { Bindings } from "../../../src/env";
+import { createGateway } from "../../../src/gateway";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const GATEWAY = "http://gateway.test";

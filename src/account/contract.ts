@@ -1,34 +1,19 @@
 /**
- * The contract between the Worker and the account's Durable Object (AccountCoordinator).
- * Everything here crosses the RPC boundary, so it is plain structured-clonable data.
+ * The contract between the Worker and the account's Durable Object (AccountCoordinator):
+ * everything that crosses the RPC boundary, so plain structured-clonable data. The object
+ * answers with reasons; the Worker owns every word on the wire (api/refusals.ts).
  */
-import type { ErrorCode } from "../errors/catalogue";
-import type { ErrorDetails } from "../errors/gateway-error";
+import type { TierPolicy } from "../config/policy";
+import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../model/records";
 
-export type AccountStatus = "active" | "disabled" | "unverified";
-export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "disabled", "unverified"];
-
-export const SCOPES = ["submissions:read", "submissions:write"] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export interface AccountRecord {
-  id: string;
-  tier: string;
-  status: AccountStatus;
-  /** Milliseconds since the epoch. */
-  created_at: number;
-}
-
-export interface KeyRecord {
-  id: string;
-  account_id: string;
-  digest: string;
-  scopes: Scope[];
-  name: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-  rotated_at: number | null;
+/**
+ * What the object needs from the Worker's configuration, given in each call rather than read
+ * from a private copy of the environment: the tiers' limits and how long a pending slot or an
+ * idempotency lock lives (the origin timeout plus a margin).
+ */
+export interface AccountTerms {
+  tiers: Readonly<Record<string, TierPolicy>>;
+  lockMs: number;
 }
 
 /** What the RateLimit header is built from: the per-minute window's state. */
@@ -47,20 +32,22 @@ export interface AdmissionRequest {
   keyDigest: string;
   /** The scope the route needs, re-checked against the authoritative key. */
   requiredScope: Scope | null;
-  /** A submission create takes an in-flight slot and a unit of daily quota. */
-  isCreate: boolean;
+  /** A job start (a submission create) takes an in-flight slot and a unit of daily quota. */
+  takesSlot: boolean;
   idempotency: IdempotencyClaim | null;
   requestId: string;
-  /** The id of a get or cancel: the object says whether its end could free a slot. */
+  /** The id of a job read or end: the object says whether its end could free a slot. */
   submissionId: string | null;
 }
 
-/** What the Worker must report back after the origin answered, so the DO can finish. */
+/** What the Worker reports back after the origin answered, so the object can finish. */
 export interface AdmissionTicket {
   slotId: string | null;
   /** UTC day charged for the daily quota, or null when nothing was charged. */
   quotaDay: string | null;
   idempotency: { key: string; claimId: string } | null;
+  /** How long a created submission's slot is held at most (its tier's max_submission_seconds). */
+  holdMs: number;
 }
 
 export interface StoredResponse {
@@ -70,14 +57,16 @@ export interface StoredResponse {
   body: Uint8Array;
 }
 
-export interface Rejection {
-  code: ErrorCode;
-  message?: string;
-  details: ErrorDetails;
-  retryAfter?: number;
-  /** For `rate_limited`: exactly when (from now) the window has room again. */
-  retryInMs?: number;
-}
+/** Why the object refused; a refusal consumed nothing. */
+export type AdmissionRefusal =
+  | { reason: "key_invalid" }
+  | { reason: "account_disabled" }
+  | { reason: "scope_missing"; scope: Scope }
+  | { reason: "idempotency_mismatch" }
+  | { reason: "idempotency_in_progress"; retryInMs: number }
+  | { reason: "rate_limited"; limit: number; retryInMs: number }
+  | { reason: "slots_full"; used: number; limit: number }
+  | { reason: "daily_quota"; used: number; limit: number; retryInMs: number };
 
 export type AdmissionResult =
   | {
@@ -89,7 +78,7 @@ export type AdmissionResult =
       tier: string;
       limits: LimitSnapshot;
     }
-  | { outcome: "rejected"; rejection: Rejection; limits: LimitSnapshot | null }
+  | { outcome: "refused"; refusal: AdmissionRefusal; limits: LimitSnapshot | null }
   | { outcome: "replay"; response: StoredResponse; limits: LimitSnapshot };
 
 /** How the origin exchange ended, as far as completion cares. */
@@ -119,3 +108,18 @@ export interface AccountUsage {
 export type AccountCreateResult =
   | { ok: true; account: AccountRecord }
   | { ok: false; reason: "duplicate" };
+
+export interface KeyPatch {
+  scopes?: Scope[];
+  name?: string | null;
+  expires_at?: number | null;
+}
+
+export interface AccountPatch {
+  tier?: string;
+  status?: AccountStatus;
+}
+
+export type RotationResult =
+  | { ok: true; old: KeyRecord; key: KeyRecord; account: AccountRecord }
+  | { ok: false; reason: "not_found" | "already_rotated" };

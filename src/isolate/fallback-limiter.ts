@@ -1,4 +1,4 @@
-import { WINDOW_MS } from "./rate-window";
+import { RollingWindow } from "../limits/rolling-window";
 
 /**
  * Used only when an account's Durable Object cannot be reached and the request is a plain read
@@ -6,7 +6,7 @@ import { WINDOW_MS } from "./rate-window";
  * is still bounded per isolate. Every pass is logged by the caller.
  */
 export class FallbackLimiter {
-  private readonly windows = new Map<string, number[]>();
+  private readonly windows = new Map<string, RollingWindow>();
 
   constructor(private readonly maxAccounts = 10_000) {}
 
@@ -14,12 +14,11 @@ export class FallbackLimiter {
     let window = this.windows.get(accountId);
     if (window === undefined) {
       if (this.windows.size >= this.maxAccounts) this.windows.clear();
-      window = [];
+      window = new RollingWindow();
       this.windows.set(accountId, window);
     }
-    while (window.length > 0 && (window[0] as number) <= now - WINDOW_MS) window.shift();
-    if (window.length >= limit) return false;
-    window.push(now);
+    if (window.used(now) >= limit) return false;
+    window.add(now, 1);
     return true;
   }
 }

@@ -1,4 +1,4 @@
-import type { StoredResponse } from "../account/types";
+import type { StoredResponse } from "../account/contract";
 
 /** A stored idempotent answer, byte for byte, marked as a replay. */
 export function replayResponse(stored: StoredResponse): Response {

@@ -1,0 +1,33 @@
+import { gatewayRoutes } from "./admin/gateway-routes";
+import { handleApiRequest } from "./api/pipeline";
+import { type Clock, systemClock } from "./clock";
+import type { Bindings } from "./env";
+import { rawPathOf } from "./http/raw-path";
+import { type IsolateMemory, newIsolateMemory } from "./isolate/isolate-memory";
+
+export interface GatewayOptions {
+  clock?: Clock;
+  /** What this isolate remembers between requests (tests give each gateway its own). */
+  memory?: IsolateMemory;
+}
+
+/** Only this literal spelling reaches the gateway's own routes; any other is an API path. */
+const GATEWAY_PREFIX = "/_gateway/";
+
+/**
+ * The Worker's fetch: the gateway's own routes (health, admin) under the literal `/_gateway/`
+ * prefix, handled by Hono; every other request takes the API pipeline (api/pipeline.ts).
+ */
+export function createGateway({
+  clock = systemClock,
+  memory = newIsolateMemory(),
+}: GatewayOptions = {}) {
+  const routes = gatewayRoutes(clock);
+  const deps = { clock, memory };
+  return {
+    fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {
+      if (rawPathOf(request.url).startsWith(GATEWAY_PREFIX)) return routes.fetch(request, env, ctx);
+      return handleApiRequest(request, env, ctx, deps);
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { FallbackLimiter } from "./fallback-limiter";
+import { LimitsCache } from "./limits-cache";
+import { RateLimitedMemo } from "./rate-limited-memo";
+
+/**
+ * What one isolate remembers between requests, beside the key lookups (keys/key-directory.ts)
+ * and the origin breaker: nothing here is authoritative, everything is bounded, and the account's
+ * object re-checks whatever binds.
+ */
+export interface IsolateMemory {
+  /** The last limiter state seen per account, for the RateLimit headers of edge answers. */
+  limits: LimitsCache;
+  /** Accounts known to be at their per-minute limit, until their window frees. */
+  rateLimited: RateLimitedMemo;
+  /** The fail-open limiter for plain reads while an account's object cannot be reached. */
+  fallback: FallbackLimiter;
+}
+
+export function newIsolateMemory(): IsolateMemory {
+  return {
+    limits: new LimitsCache(),
+    rateLimited: new RateLimitedMemo(),
+    fallback: new FallbackLimiter(),
+  };
+}
