@@ -1,5 +1,7 @@
 // `npm start`: the bundled demo origin (unless ORIGIN_URL is set) plus the gateway under
-// `wrangler dev`, then a demo account and key on first run. Ctrl+C stops everything.
+// `wrangler dev`, then a demo account and key on first run. Before starting anything it checks
+// the configuration (with the Worker's own parser) and the ports, one line per problem, exit 1.
+// Ctrl+C or SIGTERM stops everything and exits 0.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -14,12 +16,21 @@ import {
   networkReason,
 } from "./admin-client.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin/index.ts";
+import { displayPath, localState } from "./local-state.ts";
+import {
+  type PortUse,
+  portProblems,
+  type WorkerVars,
+  workerConfigProblems,
+} from "./start-checks.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const DEMO_KEY_FILE = join(ROOT, ".wrangler", "demo-key.json");
-const DEMO_KEY_DISPLAY = ".wrangler/demo-key.json";
+const HOST = "127.0.0.1";
 const DEMO_ACCOUNT = "demo";
 const HEALTH_TIMEOUT_MS = 120_000;
+/** How long wrangler gets to stop after the signal before it is killed. */
+const FORCE_STOP_MS = 10_000;
+const ORPHAN_CHECK_MS = 500;
 
 class StartError extends Error {}
 
@@ -28,30 +39,49 @@ function port(name: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new StartError(`${name} must be a port number (1-65535), got "${raw}"`);
+    throw new StartError(`${name}: must be a port number (1-65535), got "${raw}"`);
   }
   return value;
 }
 
-/** Environment read once: what the Worker gets as vars, and where things listen. */
-function readConfig() {
+/** The vars as the Worker gets them: `wrangler dev --var` is given the non-empty ones only. */
+function nonEmpty(vars: WorkerVars): WorkerVars {
+  return Object.fromEntries(
+    Object.entries(vars).filter(([, value]) => value !== undefined && value !== ""),
+  );
+}
+
+/** Environment read once: what the Worker gets as vars, where things listen and persist. */
+function readSettings() {
   const gatewayPort = port("GATEWAY_PORT", 8787);
   const originPort = port("ORIGIN_PORT", 8788);
   const env = process.env;
+  const adminToken = env.ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN;
   return {
     gatewayPort,
     originPort,
-    gatewayUrl: `http://127.0.0.1:${gatewayPort}`,
-    externalOriginUrl: env.ORIGIN_URL || undefined,
-    adminToken: env.ADMIN_TOKEN || DEFAULT_ADMIN_TOKEN,
-    /** Passed to the Worker only when set, so its own defaults apply otherwise. */
-    optionalVars: {
+    startsDemoOrigin: !env.ORIGIN_URL,
+    gatewayUrl: `http://${HOST}:${gatewayPort}`,
+    adminToken,
+    state: localState(),
+    vars: nonEmpty({
+      ORIGIN_URL: env.ORIGIN_URL || `http://${HOST}:${originPort}`,
+      ADMIN_TOKEN: adminToken,
       ORIGIN_TIMEOUT_MS: env.ORIGIN_TIMEOUT_MS,
       ORIGIN_SIGNING_SECRET: env.ORIGIN_SIGNING_SECRET,
       GATEWAY_POLICY: env.GATEWAY_POLICY,
       MAINTENANCE: env.MAINTENANCE,
-    },
+    }),
   };
+}
+
+type Settings = ReturnType<typeof readSettings>;
+
+/** Everything that would stop the start, found before anything is started. */
+async function startProblems(settings: Settings): Promise<string[]> {
+  const ports: PortUse[] = [{ variable: "GATEWAY_PORT", port: settings.gatewayPort }];
+  if (settings.startsDemoOrigin) ports.push({ variable: "ORIGIN_PORT", port: settings.originPort });
+  return [...(await workerConfigProblems(settings.vars)), ...(await portProblems(ports, HOST))];
 }
 
 // Wrangler's own JS entry run by this Node: same runtime as this script, and no .cmd shim
@@ -65,22 +95,40 @@ function wranglerEntry(): string {
   return join(dirname(manifestPath), bin);
 }
 
-function spawnWrangler(gatewayPort: number, vars: Record<string, string | undefined>) {
+interface Wrangler {
+  child: ChildProcess;
+  /** Its exit code (1 when a signal ended it). */
+  exited: Promise<number>;
+}
+
+function spawnWrangler(settings: Settings): Wrangler {
   const args = [
     wranglerEntry(),
     "dev",
     "--port",
-    String(gatewayPort),
+    String(settings.gatewayPort),
     "--ip",
-    "127.0.0.1",
+    HOST,
     "--persist-to",
-    ".wrangler/state",
+    settings.state.persistDir,
     "--show-interactive-dev-session=false",
   ];
-  for (const [name, value] of Object.entries(vars)) {
-    if (value !== undefined && value !== "") args.push("--var", `${name}:${value}`);
-  }
-  return spawn(process.execPath, args, { cwd: ROOT, stdio: "inherit" });
+  for (const [name, value] of Object.entries(settings.vars)) args.push("--var", `${name}:${value}`);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      // Miniflare's supported switch for its `Request.cf` download from workers.cloudflare.com:
+      // offline it printed two stack traces on every start, and the Worker never reads
+      // `request.cf` (the placeholder values are as good). An explicit setting is kept.
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+    },
+  });
+  const exited = new Promise<number>((resolveExit) => {
+    child.once("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+  });
+  return { child, exited };
 }
 
 async function waitForHealth(gatewayUrl: string, child: ChildProcess): Promise<void> {
@@ -118,9 +166,9 @@ interface DemoKey {
   key: string;
 }
 
-async function readDemoKey(): Promise<DemoKey | undefined> {
+async function readDemoKey(keyFile: string): Promise<DemoKey | undefined> {
   try {
-    const parsed = JSON.parse(await readFile(DEMO_KEY_FILE, "utf8")) as Partial<DemoKey>;
+    const parsed = JSON.parse(await readFile(keyFile, "utf8")) as Partial<DemoKey>;
     if (typeof parsed.key_id === "string" && typeof parsed.key === "string") {
       return {
         account_id: parsed.account_id ?? DEMO_ACCOUNT,
@@ -143,7 +191,7 @@ async function demoKeyIsLive(admin: AdminClient, stored: DemoKey): Promise<boole
   return body.revoked_at === undefined || body.revoked_at === null;
 }
 
-async function createDemoKey(admin: AdminClient): Promise<DemoKey> {
+async function createDemoKey(admin: AdminClient, keyFile: string): Promise<DemoKey> {
   const account = await admin.request("POST", "/accounts", { id: DEMO_ACCOUNT, tier: "free" });
   if (!account.ok && errorCode(account) !== "duplicate_resource") {
     throw new StartError(`creating account "${DEMO_ACCOUNT}" failed: ${describeAnswer(account)}`);
@@ -158,20 +206,20 @@ async function createDemoKey(admin: AdminClient): Promise<DemoKey> {
     throw new StartError(`creating the demo key failed: ${describeAnswer(created)}`);
   }
   const demoKey = { account_id: DEMO_ACCOUNT, key_id: body.id, key: body.key };
-  await mkdir(dirname(DEMO_KEY_FILE), { recursive: true });
-  await writeFile(DEMO_KEY_FILE, `${JSON.stringify(demoKey, null, 2)}\n`, { mode: 0o600 });
-  await chmod(DEMO_KEY_FILE, 0o600); // writeFile's mode only applies when it creates the file
+  await mkdir(dirname(keyFile), { recursive: true });
+  await writeFile(keyFile, `${JSON.stringify(demoKey, null, 2)}\n`, { mode: 0o600 });
+  await chmod(keyFile, 0o600); // writeFile's mode only applies when it creates the file
   return demoKey;
 }
 
-function printNewKey(gatewayUrl: string, demoKey: DemoKey): void {
+function printNewKey(gatewayUrl: string, demoKey: DemoKey, keyFile: string): void {
   const auth = `-H "Authorization: Bearer ${demoKey.key}"`;
   const rule = "─".repeat(72);
   console.log(`
 ${rule}
  Gateway ready on ${gatewayUrl}
 
- Demo API key for account "${demoKey.account_id}" (saved to ${DEMO_KEY_DISPLAY}, shown only now):
+ Demo API key for account "${demoKey.account_id}" (saved to ${displayPath(keyFile)}, shown only now):
 
    ${demoKey.key}
 
@@ -188,93 +236,116 @@ ${rule}
 `);
 }
 
-async function bootstrapDemoKey(gatewayUrl: string, adminToken: string): Promise<void> {
-  const admin = createAdminClient(gatewayUrl, adminToken);
-  const stored = await readDemoKey();
+async function bootstrapDemoKey(settings: Settings): Promise<void> {
+  const { gatewayUrl } = settings;
+  const admin = createAdminClient(gatewayUrl, settings.adminToken);
+  const keyFile = settings.state.demoKeyFile;
+  const stored = await readDemoKey(keyFile);
   if (stored !== undefined && (await demoKeyIsLive(admin, stored))) {
-    console.log(`\nGateway ready on ${gatewayUrl}. The demo key is in ${DEMO_KEY_DISPLAY}.\n`);
+    console.log(`\nGateway ready on ${gatewayUrl}. The demo key is in ${displayPath(keyFile)}.\n`);
     return;
   }
   if (stored !== undefined) {
     console.log(
-      `\nThe key in ${DEMO_KEY_DISPLAY} no longer exists (state reset); making a new one.`,
+      `\nThe key in ${displayPath(keyFile)} no longer exists (state reset); making a new one.`,
     );
   }
-  printNewKey(gatewayUrl, await createDemoKey(admin));
+  printNewKey(gatewayUrl, await createDemoKey(admin, keyFile), keyFile);
+}
+
+/** What is running, so that a stop signal ends it whenever it arrives, even mid-start. */
+const running: { origin?: DemoOrigin; wrangler?: Wrangler; stopping: boolean } = {
+  stopping: false,
+};
+
+async function stopEverything(signal: NodeJS.Signals): Promise<never> {
+  const wrangler = running.wrangler;
+  if (wrangler !== undefined) {
+    const { child } = wrangler;
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    setTimeout(() => child.kill("SIGKILL"), FORCE_STOP_MS).unref();
+    await wrangler.exited; // wrangler shuts workerd down before it exits
+  }
+  await running.origin?.close().catch(() => undefined);
+  process.exit(0);
+}
+
+/** wrangler ended without being asked to: nothing is served any more, so stop the rest. */
+async function onWranglerExit(code: number): Promise<void> {
+  if (running.stopping) return;
+  running.stopping = true;
+  console.error(`npm start: wrangler dev exited with code ${code}`);
+  await running.origin?.close().catch(() => undefined);
+  process.exit(code === 0 ? 1 : code);
+}
+
+function stop(signal: NodeJS.Signals): void {
+  if (running.stopping) return;
+  running.stopping = true;
+  void stopEverything(signal);
+}
+
+/**
+ * A parent gone is a stop too: a SIGTERM sent to `npm start` kills npm's shell, which does not
+ * pass it on, and would leave this script and wrangler running with nobody to stop them.
+ */
+function stopWhenOrphaned(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop("SIGTERM");
+  }, ORPHAN_CHECK_MS).unref();
 }
 
 async function main(): Promise<void> {
-  const config = readConfig();
-  let origin: DemoOrigin | undefined;
-  let originUrl = config.externalOriginUrl;
-  if (originUrl === undefined) {
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  stopWhenOrphaned();
+
+  const settings = readSettings();
+  const problems = await startProblems(settings);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`npm start: ${problem}`);
+    process.exit(1);
+  }
+
+  if (settings.startsDemoOrigin) {
     try {
-      origin = await startDemoOrigin({
-        port: config.originPort,
-        host: "127.0.0.1",
-        gatewayUrl: config.gatewayUrl,
-        adminToken: config.adminToken,
+      running.origin = await startDemoOrigin({
+        port: settings.originPort,
+        host: HOST,
+        gatewayUrl: settings.gatewayUrl,
+        adminToken: settings.adminToken,
       });
     } catch (error) {
       throw new StartError(
-        `cannot start the demo origin on port ${config.originPort}: ${networkReason(error)}`,
+        `cannot start the demo origin on port ${settings.originPort}: ${networkReason(error)}`,
       );
     }
-    originUrl = origin.url;
-    console.log(`demo origin listening on ${originUrl}`);
+    console.log(`demo origin listening on ${running.origin.url}`);
   } else {
-    console.log(`proxying to ORIGIN_URL=${originUrl} (demo origin not started)`);
+    console.log(`proxying to ORIGIN_URL=${settings.vars.ORIGIN_URL} (demo origin not started)`);
   }
 
-  const child = spawnWrangler(config.gatewayPort, {
-    ORIGIN_URL: originUrl,
-    ADMIN_TOKEN: config.adminToken,
-    ...config.optionalVars,
-  });
-
-  let stopping = false;
-  const exited = new Promise<number>((resolveExit) => {
-    child.once("exit", (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
-  });
-
-  async function stop(code: number): Promise<never> {
-    stopping = true;
-    await origin?.close().catch(() => undefined);
-    process.exit(code);
-  }
-
-  // Forward the signal and wait for wrangler to shut workerd down; force it after 10 s.
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      force.unref();
-      void exited.then(() => stop(0));
-    });
-  }
-  void exited.then((code) => {
-    if (stopping) return;
-    console.error(`wrangler dev exited with code ${code}`);
-    void stop(code === 0 ? 1 : code);
-  });
+  if (running.stopping) return; // a signal arrived while the origin started
+  const wrangler = spawnWrangler(settings);
+  running.wrangler = wrangler;
+  void wrangler.exited.then(onWranglerExit);
 
   try {
-    await waitForHealth(config.gatewayUrl, child);
-    await bootstrapDemoKey(config.gatewayUrl, config.adminToken);
+    await waitForHealth(settings.gatewayUrl, wrangler.child);
+    await bootstrapDemoKey(settings);
   } catch (error) {
-    if (stopping) return;
+    if (running.stopping) return;
     const message =
       error instanceof StartError
         ? error.message
         : `admin API unreachable: ${networkReason(error)}`;
-    console.error(`\nstart: ${message}`);
+    console.error(`\nnpm start: ${message}`);
     console.error("The gateway keeps running; fix the problem or press Ctrl+C to stop.\n");
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
