@@ -2,7 +2,7 @@
 // crypto.subtle.digest is asynchronous, and that one await is what kept the edge's answers to
 // known keys (403, 400, a known 429) off the synchronous fast path. An API key is one or two
 // blocks, which this computes in a few microseconds. Pinned against crypto.subtle by a
-// property test (test/worker/unit/sha256.test.ts).
+// property test (test/worker/keys/sha256.test.ts).
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

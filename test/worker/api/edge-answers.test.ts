@@ -9,21 +9,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Bindings } from "../../../src/env";
 import { createGateway } from "../../../src/gateway";
 import { generateApiKey } from "../../../src/keys/key-format";
-import { accountOn } from "../admission/admission-support";
-import { countingStorage } from "../auth/auth-support";
-import {
-  adminHeaders,
-  bearer,
-  createAccount,
-  GATEWAY,
-  gateway,
-  ManualClock,
-  originStats,
-  uniqueId,
-} from "../support/gateway";
+import { addKey, createAccount } from "../support/accounts";
+import { countingStorage } from "../support/counting-storage";
+import { bearer, GATEWAY, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+import { CREATE_BODY, FREE_POLICY } from "../support/requests";
 
 const READ_ONLY = ["submissions:read"];
-const CREATE_BODY = JSON.stringify({ name: "x", num_generations: 10, num_genes: 4 });
 
 let logged: string[] = [];
 beforeEach(() => {
@@ -141,17 +132,12 @@ describe("refusals decided with no I/O", () => {
   it("401 for an expired key and account_disabled, with the key's ids in the log line", async () => {
     const t = setup();
     const account = await createAccount(t.admin);
-    const expiring = await t.admin.fetch("/_gateway/admin/keys", {
-      method: "POST",
-      headers: adminHeaders,
-      body: JSON.stringify({
-        account_id: account.accountId,
-        scopes: READ_ONLY,
-        expires_at: new Date(t.clock.now() + 60_000).toISOString(),
-      }),
+    const expiring = await addKey(t.admin, account.accountId, {
+      scopes: READ_ONLY,
+      expiresAt: new Date(t.clock.now() + 60_000).toISOString(),
     });
     t.clock.advance(61_000);
-    const headers = bearer(expiring.json.key);
+    const headers = bearer(expiring.key);
     await t.warm("/v1/submissions", { headers });
     const expired = await t.synchronous("/v1/submissions", { headers });
     expect(expired.status).toBe(401);
@@ -172,12 +158,11 @@ describe("refusals decided with no I/O", () => {
     const answer = await t.synchronous("/v1/submissions", {
       method: "POST",
       headers: { ...bearer(account.key), "Content-Type": "application/json" },
-      body: CREATE_BODY,
+      body: JSON.stringify(CREATE_BODY),
     });
     expect(answer.status).toBe(403);
     expectEnvelopeHeaders(answer, {
-      "ratelimit-policy":
-        '"minute";q=60;w=60, "daily";q=100;w=86400, "active";q=5;qu="concurrent-requests"',
+      "ratelimit-policy": FREE_POLICY,
       ratelimit: expect.stringMatching(/^"minute";r=\d+;t=\d+$/),
     });
     expect(answer.log).toMatchObject({
@@ -210,7 +195,7 @@ describe("refusals decided with no I/O", () => {
   it("429 for an account its object said is at its limit, until its window frees", async () => {
     const policy = JSON.stringify({ tiers: { free: { per_minute: 1 } } });
     const t = setup({ GATEWAY_POLICY: policy });
-    const account = await accountOn(t.admin, t.clock);
+    const account = await createAccount(t.admin, { clock: t.clock });
     expect(await t.warm("/__test/fast", { headers: bearer(account.key) })).toBe(200);
     t.clock.advance(20_000);
     expect(await t.warm("/__test/fast", { headers: bearer(account.key) })).toBe(429);
@@ -236,7 +221,7 @@ describe("what still waits on I/O, in the contract's order", () => {
   it("an invalid create is answered 400 before a known 429, once its body is read", async () => {
     const policy = JSON.stringify({ tiers: { free: { per_minute: 1 } } });
     const t = setup({ GATEWAY_POLICY: policy });
-    const account = await accountOn(t.admin, t.clock);
+    const account = await createAccount(t.admin, { clock: t.clock });
     await t.warm("/__test/fast", { headers: bearer(account.key) });
     expect(await t.warm("/__test/fast", { headers: bearer(account.key) })).toBe(429);
     const status = await t.warm("/v1/submissions", {

@@ -3,15 +3,9 @@
 // code and X-Request-Id == error.request_id; rows that must not reach the origin check the
 // origin's counter for their own X-Test-Tag. Each row runs on a fresh account.
 import { describe, expect, it } from "vitest";
+import { createAccount, type TestAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
-import {
-  createAccount,
-  type GatewayResponse,
-  gateway,
-  originStats,
-  type TestAccount,
-  uniqueId,
-} from "../support/gateway";
+import { type GatewayResponse, gateway, originStats, uniqueId } from "../support/gateway";
 
 type Scopes = "read+write" | "read" | "write";
 

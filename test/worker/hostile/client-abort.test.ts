@@ -1,25 +1,23 @@
+// Clients that abort (contract sections 5 and 8), through the Worker's real entry point
+// (`exports.default.fetch` with an AbortController): a create aborted while the origin works
+// still finishes, holds its slot and stores its answer for the retry; an aborted read and an
+// upload that dies before admission leave nothing behind and consume nothing.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { usage, useClock } from "../support/account-object";
+import { tables, usage } from "../support/account-object";
+import { createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
-  createAccount,
   GATEWAY,
   gateway,
   ManualClock,
   originStats,
   uniqueId,
-} from "../support/gateway";
-import {
-  CREATE_BODY,
-  createSubmission,
-  expectHealthy,
-  JSON_TYPE,
-  originSubmissions,
-  tables,
   untilAtOrigin,
-} from "./hostile-support";
+} from "../support/gateway";
+import { CREATE_BODY, create, JSON_HEADERS } from "../support/requests";
+import { expectHealthy, originSubmissions } from "./hostile-support";
 
 /** Polls the account's tables (real time, bounded) until the key's answer is stored. */
 async function untilStored(accountId: string, key: string): ReturnType<typeof tables> {
@@ -48,8 +46,7 @@ describe("a client that aborts while the origin works", () => {
   it("lets the create it started finish: its slot is held, its answer stored, and the retry replays it", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const tag = uniqueId("client-abort");
 
     await abortAtOrigin(
@@ -58,24 +55,24 @@ describe("a client that aborts while the origin works", () => {
         method: "POST",
         headers: {
           ...bearer(account.key),
-          ...JSON_TYPE,
+          ...JSON_HEADERS,
           "Idempotency-Key": "abort-1",
           "X-Test-Delay-Ms": "300",
           "X-Test-Tag": tag,
         },
-        body: CREATE_BODY,
+        body: JSON.stringify(CREATE_BODY),
       },
       tag,
     );
     // The handler was cancelled with the client; the exchange and its completion ran on under
     // waitUntil. Until the origin answers, the retry is told to wait.
-    expectEnvelope(await createSubmission(gw, account, { "Idempotency-Key": "abort-1" }), 409);
+    expectEnvelope(await create(gw, account.key, { "Idempotency-Key": "abort-1" }), 409);
     const stored = await untilStored(account.accountId, "abort-1");
     const [submission] = await originSubmissions(gw, account);
     expect(stored.slots).toEqual([{ submission_id: submission }]);
     expect((await usage(gw, account.accountId)).active.submissions).toEqual([submission]);
 
-    const retry = await createSubmission(gw, account, { "Idempotency-Key": "abort-1" });
+    const retry = await create(gw, account.key, { "Idempotency-Key": "abort-1" });
     expect(retry.status, retry.text).toBe(201);
     expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
     expect(retry.json.id).toBe(submission);
@@ -87,8 +84,7 @@ describe("a client that aborts while the origin works", () => {
   it("leaves nothing behind for an aborted read", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const tag = uniqueId("abort-read");
     await abortAtOrigin(
       "/v1/submissions",
@@ -103,8 +99,7 @@ describe("a client that aborts while the origin works", () => {
   it("consumes nothing when the client dies mid-upload, before admission", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const tag = uniqueId("abort-upload");
     const controller = new AbortController();
     // A body that starts and never ends.
@@ -120,7 +115,7 @@ describe("a client that aborts while the origin works", () => {
     });
     const pending = exports.default.fetch(`${GATEWAY}/v1/submissions`, {
       method: "POST",
-      headers: { ...bearer(account.key), ...JSON_TYPE, "X-Test-Tag": tag },
+      headers: { ...bearer(account.key), ...JSON_HEADERS, "X-Test-Tag": tag },
       body,
       signal: controller.signal,
     });

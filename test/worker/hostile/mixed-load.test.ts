@@ -4,27 +4,20 @@
 // the account clocks held inside one minute. Zero 5xx; exact limits; nothing lost: every admitted
 // create reached the origin once and every stored answer replays byte for byte.
 import { describe, expect, it } from "vitest";
-import { usage, useClock } from "../support/account-object";
+import { tables, usage } from "../support/account-object";
+import { addKey, createAccount, type TestAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
 import {
-  adminHeaders,
   bearer,
-  createAccount,
   type GatewayHarness,
   type GatewayResponse,
   gateway,
   ManualClock,
   originStats,
-  type TestAccount,
   uniqueId,
 } from "../support/gateway";
-import {
-  CREATE_BODY,
-  createSubmission,
-  JSON_TYPE,
-  originSubmissions,
-  tables,
-} from "./hostile-support";
+import { create } from "../support/requests";
+import { originSubmissions } from "./hostile-support";
 
 const WAVES = 4;
 const FREE = { perMinute: 60, inFlight: 5 };
@@ -92,16 +85,6 @@ interface Client {
   sent: Sent[];
 }
 
-async function readOnlyKey(gw: GatewayHarness, accountId: string): Promise<string> {
-  const res = await gw.fetch("/_gateway/admin/keys", {
-    method: "POST",
-    headers: adminHeaders,
-    body: JSON.stringify({ account_id: accountId, scopes: ["submissions:read"] }),
-  });
-  expect(res.status).toBe(201);
-  return res.json.key;
-}
-
 function one(
   gw: GatewayHarness,
   client: Client,
@@ -122,35 +105,26 @@ function one(
         }),
       );
     case "create":
-      return send(null, createSubmission(gw, account, creates));
+      return send(null, create(gw, account.key, creates));
     case "create_idempotent": {
       const key = `load-${wave}-${i}`;
-      return send(key, createSubmission(gw, account, { ...creates, "Idempotency-Key": key }));
+      return send(key, create(gw, account.key, { ...creates, "Idempotency-Key": key }));
     }
     case "create_repeat": {
       // The same keys as the idempotent creates of this wave and the one before.
       const key = `load-${Math.max(0, wave - (i % 2))}-${i}`;
-      return send(key, createSubmission(gw, account, { ...creates, "Idempotency-Key": key }));
+      return send(key, create(gw, account.key, { ...creates, "Idempotency-Key": key }));
     }
     case "bad_key":
-      return send(
-        null,
-        createSubmission(gw, { ...account, key: `${account.key.slice(0, -2)}zz` }, creates),
-      );
+      return send(null, create(gw, `${account.key.slice(0, -2)}zz`, creates));
     case "scope":
-      return send(null, createSubmission(gw, { ...account, key: client.readOnlyKey }, creates));
+      return send(null, create(gw, client.readOnlyKey, creates));
     case "invalid_body":
-      return send(null, createSubmission(gw, account, creates, '{"num_generations": "ten"'));
+      return send(null, create(gw, account.key, creates, '{"num_generations": "ten"'));
     case "tier_cap":
-      return send(
-        null,
-        createSubmission(gw, account, creates, JSON.stringify({ num_genes: 4096 })),
-      );
+      return send(null, create(gw, account.key, creates, JSON.stringify({ num_genes: 4096 })));
     case "bad_idempotency_key":
-      return send(
-        null,
-        createSubmission(gw, account, { ...creates, "Idempotency-Key": "bad\u0001key" }),
-      );
+      return send(null, create(gw, account.key, { ...creates, "Idempotency-Key": "bad\u0001key" }));
   }
 }
 
@@ -169,11 +143,10 @@ describe("mixed load against accounts at their limits", () => {
     const gw = gateway({ clock });
     const clients: Client[] = [];
     for (let n = 0; n < 2; n++) {
-      const account = await createAccount(gw);
-      await useClock(account.accountId, clock);
+      const account = await createAccount(gw, { clock });
       clients.push({
         account,
-        readOnlyKey: await readOnlyKey(gw, account.accountId),
+        readOnlyKey: (await addKey(gw, account.accountId, { scopes: ["submissions:read"] })).key,
         createTag: uniqueId("load-create"),
         readTag: uniqueId("load-read"),
         sent: [],
@@ -240,11 +213,7 @@ describe("mixed load against accounts at their limits", () => {
         if (key !== null && res.status === 201) answered.set(key, res.text);
       }
       for (const [key, text] of answered) {
-        const replay = await gw.fetch("/v1/submissions", {
-          method: "POST",
-          headers: { ...bearer(account.key), ...JSON_TYPE, "Idempotency-Key": key },
-          body: CREATE_BODY,
-        });
+        const replay = await create(gw, account.key, { "Idempotency-Key": key });
         expect(replay.headers.get("Idempotent-Replayed"), key).toBe("true");
         expect(replay.text).toBe(text);
       }

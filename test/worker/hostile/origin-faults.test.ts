@@ -1,23 +1,14 @@
+// An origin that misbehaves (contract sections 3 and 5): refused connections, answers slower
+// than the timeout (slot and lock held until timeout + 5 s, then freed and retried once), JSON
+// and HTML 5xx answers, a connection cut mid-body, and redirects; the gateway stays healthy.
 import { describe, expect, it } from "vitest";
 import { COMPLETION_MARGIN_MS } from "../../../src/account/client";
-import { usage, useClock } from "../support/account-object";
+import { LOCK_MS, tables, usage } from "../support/account-object";
+import { createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
-import {
-  bearer,
-  createAccount,
-  gateway,
-  ManualClock,
-  originStats,
-  originUrl,
-  uniqueId,
-} from "../support/gateway";
-import {
-  createSubmission,
-  expectFreedThenRetriedOnce,
-  expectHealthy,
-  LOCK_MS,
-  tables,
-} from "./hostile-support";
+import { bearer, gateway, ManualClock, originStats, originUrl, uniqueId } from "../support/gateway";
+import { create } from "../support/requests";
+import { expectFreedThenRetriedOnce, expectHealthy } from "./hostile-support";
 
 /** Nothing listens on port 1 of the loopback: every connection is refused. */
 const CLOSED_ORIGIN = "http://127.0.0.1:1";
@@ -26,11 +17,10 @@ describe("an origin that refuses connections", () => {
   it("answers a create 503 origin_unreachable without the origin's address, and keeps its admission until the lock ends", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const down = gateway({ clock, vars: { ORIGIN_URL: CLOSED_ORIGIN } });
 
-    const res = await createSubmission(down, account, { "Idempotency-Key": "down-1" });
+    const res = await create(down, account.key, { "Idempotency-Key": "down-1" });
     const error = expectEnvelope(res, 503, "service_unavailable");
     expect(error.details.reason).toBe("origin_unreachable");
     expect(res.text).not.toContain("127.0.0.1");
@@ -39,12 +29,12 @@ describe("an origin that refuses connections", () => {
       slots: [{ submission_id: null }],
       idempotency: [{ key: "down-1", state: "in_progress" }],
     });
-    expectEnvelope(await createSubmission(down, account, { "Idempotency-Key": "down-1" }), 409);
+    expectEnvelope(await create(down, account.key, { "Idempotency-Key": "down-1" }), 409);
 
     // When the origin is back and the lock has ended, the same key creates exactly once.
     clock.advance(LOCK_MS + 1);
     const tag = uniqueId("refused-back");
-    const back = await createSubmission(gw, account, {
+    const back = await create(gw, account.key, {
       "Idempotency-Key": "down-1",
       "X-Test-Tag": tag,
     });
@@ -70,14 +60,13 @@ describe("an origin slower than the timeout", () => {
   it("answers 503 origin_timeout, keeps slot and key pending until timeout + 5 s, then frees both", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     // The worker gives up after 300 ms; the lock it asked the object for runs 300 + 5000 ms.
     const impatient = gateway({ clock, vars: { ORIGIN_TIMEOUT_MS: "300" } });
     const lockMs = 300 + COMPLETION_MARGIN_MS;
     const tag = uniqueId("slow");
 
-    const res = await createSubmission(impatient, account, {
+    const res = await create(impatient, account.key, {
       "Idempotency-Key": "slow-1",
       "X-Test-Delay-Ms": "3000",
       "X-Test-Tag": tag,
@@ -88,11 +77,11 @@ describe("an origin slower than the timeout", () => {
       slots: [{ submission_id: null }],
       idempotency: [{ key: "slow-1", state: "in_progress" }],
     });
-    const locked = await createSubmission(gw, account, { "Idempotency-Key": "slow-1" });
+    const locked = await create(gw, account.key, { "Idempotency-Key": "slow-1" });
     expectEnvelope(locked, 409, "idempotency_key_in_progress");
 
     clock.advance(lockMs - 1);
-    expectEnvelope(await createSubmission(gw, account, { "Idempotency-Key": "slow-1" }), 409);
+    expectEnvelope(await create(gw, account.key, { "Idempotency-Key": "slow-1" }), 409);
     expect((await usage(gw, account.accountId)).active.used).toBe(1);
 
     // The gateway hung up, so the origin created nothing.
@@ -106,10 +95,10 @@ describe("origin 5xx answers", () => {
     const account = await createAccount(gw);
     const tag = uniqueId("json-500");
     const headers = { "Idempotency-Key": "j500", "X-Test-Status": "500", "X-Test-Tag": tag };
-    const res = await createSubmission(gw, account, headers);
+    const res = await create(gw, account.key, headers);
     const error = expectEnvelope(res, 500, "internal_error");
     expect(error.message).toContain("Demo origin test answer");
-    const replay = await createSubmission(gw, account, headers);
+    const replay = await create(gw, account.key, headers);
     expect(replay.status).toBe(500);
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect(replay.text).toBe(res.text);
@@ -130,11 +119,11 @@ describe("origin 5xx answers", () => {
         "X-Test-Status": status,
         "X-Test-Tag": tag,
       };
-      const res = await createSubmission(gw, account, headers);
+      const res = await create(gw, account.key, headers);
       expect(res.status).toBe(Number(status));
       expect(res.json.error.code).toBe("service_unavailable");
       expect(res.json.error.request_id).toBe(res.headers.get("X-Request-Id"));
-      const retry = await createSubmission(gw, account, headers);
+      const retry = await create(gw, account.key, headers);
       expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
       expect((await originStats(tag)).count).toBe(2);
     }
@@ -157,12 +146,12 @@ describe("origin 5xx answers", () => {
         "X-Test-Body": "html",
         "X-Test-Tag": tag,
       };
-      const res = await createSubmission(gw, account, headers);
+      const res = await create(gw, account.key, headers);
       const error = expectEnvelope(res, expected, code);
       if (expected === 503) expect(error.details.reason).toBe("origin_unavailable");
       expect(res.text).not.toContain("<html");
       // The gateway's own errors are never stored: the same key reaches the origin again.
-      const retry = await createSubmission(gw, account, headers);
+      const retry = await create(gw, account.key, headers);
       expectEnvelope(retry, expected, code);
       expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
       expect((await originStats(tag)).count).toBe(2);

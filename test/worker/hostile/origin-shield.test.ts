@@ -4,9 +4,10 @@
 // that consumes nothing, and every admitted create reaches the origin exactly once.
 import { describe, expect, it } from "vitest";
 import { usage } from "../support/account-object";
+import { createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
-import { createAccount, gateway, originStats, uniqueId } from "../support/gateway";
-import { createSubmission } from "./hostile-support";
+import { gateway, originStats, uniqueId } from "../support/gateway";
+import { create } from "../support/requests";
 
 const TIERS = { free: 5, pro: 20 } as const;
 
@@ -33,7 +34,7 @@ describe("origin shield under a slow origin", () => {
       accounts.map(({ account, sent, tag }) =>
         Promise.all(
           Array.from({ length: sent }, () =>
-            createSubmission(gw, account, { "X-Test-Delay-Ms": "600", "X-Test-Tag": tag }),
+            create(gw, account.key, { "X-Test-Delay-Ms": "600", "X-Test-Tag": tag }),
           ),
         ),
       ),
@@ -71,9 +72,7 @@ describe("origin shield under a slow origin", () => {
     const [first] = accounts;
     if (first === undefined) throw new Error("no accounts");
     const second = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        createSubmission(gw, first.account, { "X-Test-Tag": first.tag }),
-      ),
+      Array.from({ length: 4 }, () => create(gw, first.account.key, { "X-Test-Tag": first.tag })),
     );
     for (const res of second) expectEnvelope(res, 429, "too_many_active_api_requests");
     expect((await originStats(first.tag)).creates).toBe(TIERS.free);

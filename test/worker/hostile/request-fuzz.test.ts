@@ -4,11 +4,11 @@
 // and nothing without a valid key ever gets a success (except the health check).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { addKey, createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
 import {
   adminHeaders,
   bearer,
-  createAccount,
   type GatewayHarness,
   type GatewayResponse,
   gateway,
@@ -244,13 +244,8 @@ describe("seeded request fuzz", () => {
     const gw = gateway();
     // Pro: room for the whole run within one minute, and caps high enough to reach the origin.
     const account = await createAccount(gw, { tier: "pro" });
-    const readKey = await gw.fetch("/_gateway/admin/keys", {
-      method: "POST",
-      headers: adminHeaders,
-      body: JSON.stringify({ account_id: account.accountId, scopes: ["submissions:read"] }),
-    });
-    expect(readKey.status).toBe(201);
-    const keys: Keys = { full: account.key, read: readKey.json.key };
+    const readKey = await addKey(gw, account.accountId, { scopes: ["submissions:read"] });
+    const keys: Keys = { full: account.key, read: readKey.key };
     const seen = new Map<number, number>();
 
     await fc.assert(

@@ -5,24 +5,26 @@ import { abortAllDurableObjects, evictDurableObject, runDurableObjectAlarm } fro
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Bindings } from "../../../src/env";
-import { accountObject, testTerms, usage, useClock } from "../support/account-object";
+import {
+  accountObject,
+  LOCK_MS,
+  tables,
+  testTerms,
+  usage,
+  useClock,
+} from "../support/account-object";
+import { createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
 import {
   bearer,
-  createAccount,
   gateway,
   ManualClock,
   originStats,
   uniqueId,
-} from "../support/gateway";
-import {
-  createSubmission,
-  expectHealthy,
-  LOCK_MS,
-  originSubmissions,
-  tables,
   untilAtOrigin,
-} from "./hostile-support";
+} from "../support/gateway";
+import { create } from "../support/requests";
+import { expectHealthy, originSubmissions } from "./hostile-support";
 
 type Namespace = Bindings["ACCOUNTS"];
 
@@ -89,11 +91,11 @@ describe("a Durable Object whose calls throw", () => {
       const broken = gateway({ vars: { ACCOUNTS: namespace() } });
       const tag = uniqueId("do-throws");
 
-      const create = await createSubmission(broken, account, { "X-Test-Tag": tag });
-      expect(expectEnvelope(create, 503, "service_unavailable").details.reason).toBe(
+      const refused = await create(broken, account.key, { "X-Test-Tag": tag });
+      expect(expectEnvelope(refused, 503, "service_unavailable").details.reason).toBe(
         "limiter_unavailable",
       );
-      expect(create.text).not.toContain("reference");
+      expect(refused.text).not.toContain("reference");
       const idempotent = await broken.fetch("/__test/fast", {
         method: "POST",
         headers: { ...bearer(account.key), "Idempotency-Key": "k-1", "X-Test-Tag": tag },
@@ -123,12 +125,11 @@ describe("a completion report that is lost", () => {
   it("still answers the client; the pending slot and lock expire at timeout + 5 s", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const lossy = gateway({ clock, vars: { ACCOUNTS: lostCompletions() } });
     const error = vi.spyOn(console, "error");
 
-    const res = await createSubmission(lossy, account, { "Idempotency-Key": "lost-1" });
+    const res = await create(lossy, account.key, { "Idempotency-Key": "lost-1" });
     expect(res.status, res.text).toBe(201);
     expect(error.mock.calls.some(([line]) => String(line).includes('"completion_failed"'))).toBe(
       true,
@@ -138,7 +139,7 @@ describe("a completion report that is lost", () => {
       slots: [{ submission_id: null }],
       idempotency: [{ key: "lost-1", state: "in_progress" }],
     });
-    expectEnvelope(await createSubmission(gw, account, { "Idempotency-Key": "lost-1" }), 409);
+    expectEnvelope(await create(gw, account.key, { "Idempotency-Key": "lost-1" }), 409);
 
     clock.advance(LOCK_MS + 1);
     expect(await runDurableObjectAlarm(accountObject(account.accountId))).toBe(true);
@@ -153,7 +154,7 @@ describe("a Durable Object reset mid-flight", () => {
     const gw = gateway();
     const account = await createAccount(gw);
     const tag = uniqueId("evicted");
-    const pending = createSubmission(gw, account, {
+    const pending = create(gw, account.key, {
       "Idempotency-Key": "evict-1",
       "X-Test-Delay-Ms": "300",
       "X-Test-Tag": tag,
@@ -167,7 +168,7 @@ describe("a Durable Object reset mid-flight", () => {
       slots: [{ submission_id: res.json.id }],
       idempotency: [{ key: "evict-1", state: "completed" }],
     });
-    const replay = await createSubmission(gw, account, { "Idempotency-Key": "evict-1" });
+    const replay = await create(gw, account.key, { "Idempotency-Key": "evict-1" });
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect(replay.text).toBe(res.text);
     expect((await originStats(tag)).creates).toBe(1);
@@ -176,12 +177,11 @@ describe("a Durable Object reset mid-flight", () => {
   it("keeps the in-flight cap exact when every object is aborted in the middle of a burst", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const tag = uniqueId("aborted");
 
     const burst = Array.from({ length: 12 }, (_, i) =>
-      createSubmission(gw, account, {
+      create(gw, account.key, {
         "Idempotency-Key": `burst-${i}`,
         "X-Test-Delay-Ms": "200",
         "X-Test-Tag": tag,
@@ -213,7 +213,7 @@ describe("a Durable Object reset mid-flight", () => {
     // Every created submission replays under its key.
     for (const [i, res] of responses.entries()) {
       if (res.status !== 201) continue;
-      const replay = await createSubmission(gw, account, { "Idempotency-Key": `burst-${i}` });
+      const replay = await create(gw, account.key, { "Idempotency-Key": `burst-${i}` });
       expect(replay.text).toBe(res.text);
     }
     await expectHealthy(gw, account);
@@ -244,7 +244,7 @@ describe("a failing KV key directory", () => {
     for (const [name, keys] of failures) {
       const broken = gateway({ vars: { KEYS: keys } });
       for (const res of [
-        await createSubmission(broken, account, { "X-Test-Tag": tag }),
+        await create(broken, account.key, { "X-Test-Tag": tag }),
         await broken.fetch("/v1/submissions", {
           headers: { ...bearer(account.key), "X-Test-Tag": tag },
         }),

@@ -3,24 +3,22 @@
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { accountObject } from "../support/account-object";
+import { createAccount, type TestAccount } from "../support/accounts";
 import {
-  createAccount,
   type GatewayHarness,
   type GatewayResponse,
   gateway,
   originStats,
-  type TestAccount,
   uniqueId,
+  untilAtOrigin,
 } from "../support/gateway";
+import { CREATE_BODY, send } from "../support/requests";
 import {
-  CREATE_BODY,
   expectExecuted,
   expectInProgress,
   expectMismatch,
   expectReplayOf,
   freshKey,
-  send,
-  untilInFlight,
 } from "./support";
 
 const CONCURRENCY = 50;
@@ -59,8 +57,8 @@ function burst(
   const { key, tag, body, count = CONCURRENCY, delayMs = 300 } = options;
   return Promise.all(
     Array.from({ length: count }, () =>
-      send(gw, account, path, {
-        key,
+      send(gw, account.key, path, {
+        idempotencyKey: key,
         body,
         headers: {
           "X-Test-Delay-Ms": String(delayMs),
@@ -138,8 +136,8 @@ describe("concurrent identical requests with one Idempotency-Key", () => {
     const bodies = [CREATE_BODY, { ...CREATE_BODY, name: "the other run" }];
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        send(gw, account, "/v1/submissions", {
-          key,
+        send(gw, account.key, "/v1/submissions", {
+          idempotencyKey: key,
           body: bodies[i % 2],
           headers: { "X-Test-Delay-Ms": "300", "X-Test-Tag": tag },
         }).then((res) => ({ res, variant: i % 2 })),
@@ -166,19 +164,30 @@ describe("concurrent identical requests with one Idempotency-Key", () => {
     const key = freshKey();
     const slow = { "X-Test-Delay-Ms": "400", "X-Test-Tag": tag };
 
-    const first = send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers: slow });
-    await untilInFlight(tag);
+    const first = send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+      headers: slow,
+    });
+    await untilAtOrigin(tag);
     await evictDurableObject(accountObject(account.accountId));
 
     // The claim was durable: a fresh instance still sees the key in progress.
     expectInProgress(
-      await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers: slow }),
+      await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: key,
+        body: CREATE_BODY,
+        headers: slow,
+      }),
     );
 
     const original = await first;
     expectExecuted(original);
     // The completion reached the new instance, so the answer was stored.
-    const retry = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const retry = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expectReplayOf(retry, original);
     expect((await originStats(tag)).creates).toBe(1);
   });

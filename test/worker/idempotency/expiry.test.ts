@@ -1,23 +1,18 @@
 // Time: an origin timeout keeps the key locked until ORIGIN_TIMEOUT_MS + 5 s; a stored answer
-// is kept 24 h, and the Durable Object's alarm removes expired records.
-import { runDurableObjectAlarm } from "cloudflare:test";
+// is kept 24 h, and the Durable Object's alarm removes expired records, an answer stored in
+// pieces with its record.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { COMPLETION_MARGIN_MS } from "../../../src/account/client";
 import { IDEMPOTENCY_RETENTION_MS } from "../../../src/account/idempotency-store";
 import { configFor } from "../../../src/config/config";
 import type { Bindings } from "../../../src/env";
-import { accountObject, useClock } from "../support/account-object";
-import { createAccount, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
-import {
-  CREATE_BODY,
-  expectExecuted,
-  expectInProgress,
-  expectReplayOf,
-  freshKey,
-  idempotencyRows,
-  send,
-} from "./support";
+import { accountObject, idempotencyRows } from "../support/account-object";
+import { createAccount } from "../support/accounts";
+import { bearer, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+import { CREATE_BODY, send } from "../support/requests";
+import { expectExecuted, expectInProgress, expectReplayOf, freshKey } from "./support";
 
 /** The origin timeout the Worker and its Durable Object run with (vitest.config.ts: 2000). */
 const ORIGIN_TIMEOUT_MS = configFor(env as Bindings).originTimeoutMs;
@@ -31,13 +26,12 @@ describe("idempotency lock after an origin timeout", () => {
     expect(COMPLETION_MARGIN_MS).toBe(5_000);
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const tag = uniqueId("idem-timeout");
     const key = freshKey();
 
-    const timedOut = await send(gw, account, "/v1/submissions", {
-      key,
+    const timedOut = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { "X-Test-Tag": tag, "X-Test-Delay-Ms": "3000" },
     });
@@ -50,31 +44,37 @@ describe("idempotency lock after an origin timeout", () => {
 
     // The origin may still be working on it: the same request is answered 409 until the lock
     // expires, even just before the deadline.
-    expectInProgress(await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }));
+    expectInProgress(
+      await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
+    );
     clock.advance(ORIGIN_TIMEOUT_MS + COMPLETION_MARGIN_MS - 1);
-    expectInProgress(await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }));
+    expectInProgress(
+      await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
+    );
     expect((await originStats(tag)).creates).toBe(1);
 
     clock.advance(2);
-    const retry = await send(gw, account, "/v1/submissions", {
-      key,
+    const retry = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { "X-Test-Tag": tag },
     });
     expectExecuted(retry);
     expect((await originStats(tag)).creates).toBe(2);
-    expectReplayOf(await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }), retry);
+    expectReplayOf(
+      await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
+      retry,
+    );
   });
 
   it("lets the alarm clear an expired lock", { timeout: 20_000 }, async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const key = freshKey();
 
-    const timedOut = await send(gw, account, "/__test/fast", {
-      key,
+    const timedOut = await send(gw, account.key, "/__test/fast", {
+      idempotencyKey: key,
       headers: { "X-Test-Delay-Ms": "3000" },
     });
     expect(timedOut.status).toBe(503);
@@ -94,14 +94,13 @@ describe("24 h retention", () => {
     expect(IDEMPOTENCY_RETENTION_MS).toBe(DAY_MS);
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const tag = uniqueId("idem-24h");
     const key = freshKey();
     const headers = { "X-Test-Tag": tag };
 
-    const original = await send(gw, account, "/v1/submissions", {
-      key,
+    const original = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers,
     });
@@ -109,12 +108,20 @@ describe("24 h retention", () => {
 
     clock.advance(DAY_MS - 1_000);
     expectReplayOf(
-      await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers }),
+      await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: key,
+        body: CREATE_BODY,
+        headers,
+      }),
       original,
     );
 
     clock.advance(2_000);
-    const again = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers });
+    const again = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+      headers,
+    });
     // The gateway forgot the key and forwarded the request again...
     expect((await originStats(tag)).creates).toBe(2);
     // ...and the demo origin, which de-duplicates on the forwarded key on its own clock (still
@@ -128,11 +135,12 @@ describe("24 h retention", () => {
   it("lets the alarm remove records older than 24 h and keep younger ones", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const stub = accountObject(account.accountId);
     const oldKey = freshKey("old");
-    expectExecuted(await send(gw, account, "/v1/submissions", { key: oldKey, body: CREATE_BODY }));
+    expectExecuted(
+      await send(gw, account.key, "/v1/submissions", { idempotencyKey: oldKey, body: CREATE_BODY }),
+    );
 
     // An alarm before the deadline removes nothing.
     await runDurableObjectAlarm(stub);
@@ -141,7 +149,10 @@ describe("24 h retention", () => {
     clock.advance(12 * 3_600_000);
     const youngKey = freshKey("young");
     expectExecuted(
-      await send(gw, account, "/v1/submissions", { key: youngKey, body: CREATE_BODY }),
+      await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: youngKey,
+        body: CREATE_BODY,
+      }),
     );
     expect(await idempotencyRows(account.accountId)).toHaveLength(2);
 
@@ -150,5 +161,39 @@ describe("24 h retention", () => {
     expect(await idempotencyRows(account.accountId)).toEqual([
       { key: youngKey, state: "completed", status: 201 },
     ]);
+  });
+});
+
+describe("a stored answer kept in pieces", () => {
+  it("is deleted with its record when the 24 h retention ends", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({
+      clock,
+      vars: { GATEWAY_POLICY: JSON.stringify({ default_body_limit_bytes: 4 * 1024 * 1024 }) },
+    });
+    const account = await createAccount(gw, { clock });
+    const body = "z".repeat(3 * 1024 * 1024);
+    const first = await gw.fetch("/__test/echo/pieces", {
+      method: "POST",
+      headers: {
+        ...bearer(account.key),
+        "Idempotency-Key": "pieces",
+        "Content-Type": "text/plain",
+      },
+      body,
+    });
+    expect(first.status).toBe(200);
+    const pieces = () =>
+      runInDurableObject(
+        accountObject(account.accountId),
+        (_instance, state) =>
+          state.storage.sql
+            .exec<{ n: number }>("SELECT count(*) AS n FROM idempotency_chunks")
+            .one().n,
+      );
+    expect(await pieces()).toBeGreaterThanOrEqual(3);
+    clock.advance(24 * 3_600_000 + 1_000);
+    await runDurableObjectAlarm(accountObject(account.accountId));
+    expect(await pieces()).toBe(0);
   });
 });

@@ -2,23 +2,11 @@
 // retry" and the gateway's own errors. (Answers of unknown outcome keep it in progress:
 // unknown-outcome.test.ts.)
 import { describe, expect, it } from "vitest";
-import { useClock } from "../support/account-object";
-import {
-  adminHeaders,
-  createAccount,
-  gateway,
-  ManualClock,
-  originStats,
-  uniqueId,
-} from "../support/gateway";
-import {
-  CREATE_BODY,
-  expectExecuted,
-  expectReplayOf,
-  freshKey,
-  idempotencyRows,
-  send,
-} from "./support";
+import { idempotencyRows } from "../support/account-object";
+import { createAccount } from "../support/accounts";
+import { adminHeaders, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+import { CREATE_BODY, send } from "../support/requests";
+import { expectExecuted, expectReplayOf, freshKey } from "./support";
 
 const NOT_PROCESSED = [408, 425, 429, 502, 503, 504];
 const MIB = 1024 * 1024;
@@ -32,8 +20,8 @@ describe("answers that free the Idempotency-Key", () => {
       const tag = uniqueId(`idem-${status}`);
       const key = freshKey();
 
-      const first = await send(gw, account, "/v1/submissions", {
-        key,
+      const first = await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: key,
         body: CREATE_BODY,
         headers: { "X-Test-Tag": tag, "X-Test-Status": String(status) },
       });
@@ -41,15 +29,18 @@ describe("answers that free the Idempotency-Key", () => {
       expect(first.headers.get("Idempotent-Replayed")).toBeNull();
       expect(await idempotencyRows(account.accountId)).toEqual([]);
 
-      const retry = await send(gw, account, "/v1/submissions", {
-        key,
+      const retry = await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: key,
         body: CREATE_BODY,
         headers: { "X-Test-Tag": tag },
       });
       expectExecuted(retry);
       expect((await originStats(tag)).creates).toBe(2);
       // And the successful retry is what is stored now.
-      expectReplayOf(await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }), retry);
+      expectReplayOf(
+        await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
+        retry,
+      );
     },
   );
 
@@ -59,8 +50,8 @@ describe("answers that free the Idempotency-Key", () => {
     const tag = uniqueId("idem-500-html");
     const key = freshKey();
 
-    const first = await send(gw, account, "/v1/submissions", {
-      key,
+    const first = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { "X-Test-Tag": tag, "X-Test-Status": "500", "X-Test-Body": "html" },
     });
@@ -68,8 +59,8 @@ describe("answers that free the Idempotency-Key", () => {
     expect(first.json.error.code).toBe("internal_error");
     expect(first.text).not.toContain("<html>");
 
-    const retry = await send(gw, account, "/v1/submissions", {
-      key,
+    const retry = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { "X-Test-Tag": tag },
     });
@@ -84,23 +75,27 @@ describe("answers that free the Idempotency-Key", () => {
     const key = freshKey();
     const headers = { "X-Test-Tag": tag };
 
-    const invalid = await send(gw, account, "/v1/submissions", {
-      key,
+    const invalid = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: { num_generations: "many" },
       headers,
     });
     expect(invalid.status).toBe(400);
     expect(invalid.json.error.code).toBe("invalid_body");
-    const notJson = await send(gw, account, "/v1/submissions", { key, body: "{", headers });
+    const notJson = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: "{",
+      headers,
+    });
     expect(notJson.status).toBe(400);
-    const tooLarge = await send(gw, account, "/v1/submissions", {
-      key,
+    const tooLarge = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: { name: "x".repeat(70 * 1024) },
       headers,
     });
     expect(tooLarge.status).toBe(413);
-    const overCap = await send(gw, account, "/v1/submissions", {
-      key,
+    const overCap = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: { num_generations: 5000 },
       headers,
     });
@@ -110,7 +105,13 @@ describe("answers that free the Idempotency-Key", () => {
     expect((await originStats(tag)).count).toBe(0);
 
     // The same key with a valid body is a first execution, not a mismatch.
-    expectExecuted(await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers }));
+    expectExecuted(
+      await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: key,
+        body: CREATE_BODY,
+        headers,
+      }),
+    );
     expect((await originStats(tag)).creates).toBe(1);
   });
 
@@ -119,12 +120,15 @@ describe("answers that free the Idempotency-Key", () => {
     const account = await createAccount(gw);
     const created: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await send(gw, account, "/v1/submissions", { body: CREATE_BODY });
+      const res = await send(gw, account.key, "/v1/submissions", { body: CREATE_BODY });
       expectExecuted(res);
       created.push(res.json.id);
     }
     const key = freshKey();
-    const blocked = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const blocked = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expect(blocked.status).toBe(429);
     expect(blocked.json.error.code).toBe("too_many_active_api_requests");
     expect(await idempotencyRows(account.accountId)).toEqual([]);
@@ -134,23 +138,24 @@ describe("answers that free the Idempotency-Key", () => {
       { method: "POST", headers: adminHeaders },
     );
     expect(release.json).toEqual({ released: true });
-    expectExecuted(await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }));
+    expectExecuted(
+      await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
+    );
   });
 
   it("never records an admission rejected by the per-minute rate", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const answers = await Promise.all(
-      Array.from({ length: 60 }, () => send(gw, account, "/__test/fast", { method: "GET" })),
+      Array.from({ length: 60 }, () => send(gw, account.key, "/__test/fast", { method: "GET" })),
     );
     expect(answers.every((res) => res.status === 200)).toBe(true);
 
     const key = freshKey();
     const tag = uniqueId("idem-rate");
-    const limited = await send(gw, account, "/__test/fast", {
-      key,
+    const limited = await send(gw, account.key, "/__test/fast", {
+      idempotencyKey: key,
       headers: { "X-Test-Tag": tag },
     });
     expect(limited.status).toBe(429);
@@ -159,7 +164,10 @@ describe("answers that free the Idempotency-Key", () => {
 
     clock.advance(61_000);
     expectExecuted(
-      await send(gw, account, "/__test/fast", { key, headers: { "X-Test-Tag": tag } }),
+      await send(gw, account.key, "/__test/fast", {
+        idempotencyKey: key,
+        headers: { "X-Test-Tag": tag },
+      }),
       200,
     );
     expect((await originStats(tag)).count).toBe(1);
@@ -175,8 +183,8 @@ describe("answers larger than one stored piece (1 MiB)", () => {
     const key = freshKey();
     const payload = "y".repeat(2.5 * MIB);
 
-    const first = await send(gw, account, "/__test/echo/large", {
-      key,
+    const first = await send(gw, account.key, "/__test/echo/large", {
+      idempotencyKey: key,
       body: payload,
       headers: { "Content-Type": "text/plain", "X-Request-Id": "large-1" },
     });
@@ -186,8 +194,8 @@ describe("answers larger than one stored piece (1 MiB)", () => {
       { key, state: "completed", status: 200 },
     ]);
 
-    const replay = await send(gw, account, "/__test/echo/large", {
-      key,
+    const replay = await send(gw, account.key, "/__test/echo/large", {
+      idempotencyKey: key,
       body: payload,
       headers: { "Content-Type": "text/plain", "X-Request-Id": "large-2" },
     });

@@ -1,17 +1,11 @@
 // Replays: the stored answer byte for byte, marked, with the current request's id, consuming
 // nothing; what is stored (origin answers, 4xx included) and what reaches the origin.
 import { describe, expect, it } from "vitest";
-import { usage, useClock } from "../support/account-object";
-import { createAccount, gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
-import {
-  CREATE_BODY,
-  expectExecuted,
-  expectReplayOf,
-  freshKey,
-  idempotencyRows,
-  send,
-  sendForBytes,
-} from "./support";
+import { idempotencyRows, usage } from "../support/account-object";
+import { createAccount } from "../support/accounts";
+import { gateway, ManualClock, originStats, uniqueId } from "../support/gateway";
+import { CREATE_BODY, send, sendForBytes } from "../support/requests";
+import { expectExecuted, expectReplayOf, freshKey } from "./support";
 
 describe("replay of a stored answer", () => {
   it("returns the stored body byte for byte with its status, Content-Type and Location", async () => {
@@ -21,16 +15,16 @@ describe("replay of a stored answer", () => {
     const key = freshKey();
     const headers = { "X-Test-Tag": tag };
 
-    const original = await send(gw, account, "/v1/submissions", {
-      key,
+    const original = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { ...headers, "X-Request-Id": "first-request" },
     });
     expectExecuted(original);
     expect(original.headers.get("X-Request-Id")).toBe("first-request");
 
-    const replay = await send(gw, account, "/v1/submissions", {
-      key,
+    const replay = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { ...headers, "X-Request-Id": "second-request" },
     });
@@ -51,7 +45,10 @@ describe("replay of a stored answer", () => {
     const account = await createAccount(gw);
     const key = freshKey();
 
-    const original = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const original = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expectExecuted(original);
     const before = await usage(gw, account.accountId);
     expect(before.minute.used).toBe(1);
@@ -60,7 +57,7 @@ describe("replay of a stored answer", () => {
 
     for (let i = 0; i < 3; i++) {
       expectReplayOf(
-        await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }),
+        await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
         original,
       );
     }
@@ -71,20 +68,23 @@ describe("replay of a stored answer", () => {
     const gw = gateway();
     const account = await createAccount(gw);
     const key = freshKey();
-    const original = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const original = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expectExecuted(original);
     // Four more creates hold the remaining slots of the free tier (5).
     for (let i = 0; i < 4; i++) {
-      expectExecuted(await send(gw, account, "/v1/submissions", { body: CREATE_BODY }));
+      expectExecuted(await send(gw, account.key, "/v1/submissions", { body: CREATE_BODY }));
     }
-    const blocked = await send(gw, account, "/v1/submissions", {
-      key: freshKey(),
+    const blocked = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: freshKey(),
       body: CREATE_BODY,
     });
     expect(blocked.json.error.code).toBe("too_many_active_api_requests");
 
     expectReplayOf(
-      await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY }),
+      await send(gw, account.key, "/v1/submissions", { idempotencyKey: key, body: CREATE_BODY }),
       original,
     );
   });
@@ -92,19 +92,18 @@ describe("replay of a stored answer", () => {
   it("is served even when the account is rate limited", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await createAccount(gw);
-    await useClock(account.accountId, clock);
+    const account = await createAccount(gw, { clock });
     const key = freshKey();
-    const original = await send(gw, account, "/__test/fast", { key });
+    const original = await send(gw, account.key, "/__test/fast", { idempotencyKey: key });
     expectExecuted(original, 200);
     // 59 more use up the free tier's 60 a minute.
     await Promise.all(
-      Array.from({ length: 59 }, () => send(gw, account, "/__test/fast", { method: "GET" })),
+      Array.from({ length: 59 }, () => send(gw, account.key, "/__test/fast", { method: "GET" })),
     );
-    const limited = await send(gw, account, "/__test/fast", { method: "GET" });
+    const limited = await send(gw, account.key, "/__test/fast", { method: "GET" });
     expect(limited.json.error.code).toBe("rate_limited");
 
-    expectReplayOf(await send(gw, account, "/__test/fast", { key }), original);
+    expectReplayOf(await send(gw, account.key, "/__test/fast", { idempotencyKey: key }), original);
   });
 
   it("stores and replays an origin 4xx such as 422 validation_failed", async () => {
@@ -115,16 +114,16 @@ describe("replay of a stored answer", () => {
     // The demo origin refuses more genes than generations.
     const body = { num_generations: 5, num_genes: 10 };
 
-    const original = await send(gw, account, "/v1/submissions", {
-      key,
+    const original = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body,
       headers: { "X-Test-Tag": tag },
     });
     expectExecuted(original, 422);
     expect(original.json.error.code).toBe("validation_failed");
 
-    const replay = await send(gw, account, "/v1/submissions", {
-      key,
+    const replay = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body,
       headers: { "X-Test-Tag": tag },
     });
@@ -139,8 +138,8 @@ describe("replay of a stored answer", () => {
     const key = freshKey();
     const headers = { "X-Test-Tag": tag, "X-Test-Status": "500" };
 
-    const original = await send(gw, account, "/v1/submissions", {
-      key,
+    const original = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers,
     });
@@ -148,7 +147,11 @@ describe("replay of a stored answer", () => {
     expect(original.json.error.code).toBe("internal_error");
 
     expectReplayOf(
-      await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY, headers }),
+      await send(gw, account.key, "/v1/submissions", {
+        idempotencyKey: key,
+        body: CREATE_BODY,
+        headers,
+      }),
       original,
     );
     expect((await originStats(tag)).creates).toBe(1);
@@ -162,11 +165,11 @@ describe("replay of a stored answer", () => {
     const tag = uniqueId("idem-bound");
 
     const headers = { "X-Test-Tag": tag };
-    const original = await sendForBytes(gw, account, path, { key, headers });
+    const original = await sendForBytes(gw, account.key, path, { idempotencyKey: key, headers });
     expect(original.status).toBe(200);
     expect(original.headers.get("Idempotent-Replayed")).toBeNull();
     expect(original.bytes.byteLength).toBe(1024 * 1024);
-    const replay = await sendForBytes(gw, account, path, { key, headers });
+    const replay = await sendForBytes(gw, account.key, path, { idempotencyKey: key, headers });
     expect(replay.status).toBe(200);
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect(replay.bytes).toEqual(original.bytes);
@@ -181,13 +184,16 @@ describe("replay of a stored answer", () => {
     const account = await createAccount(gw);
     const key = freshKey();
 
-    const bare = await send(gw, account, "/__test/echo/forward", { key, body: { a: 1 } });
+    const bare = await send(gw, account.key, "/__test/echo/forward", {
+      idempotencyKey: key,
+      body: { a: 1 },
+    });
     expectExecuted(bare, 200);
     expect(bare.json.headers["idempotency-key"]).toBe(key);
 
     const other = freshKey();
-    const quoted = await send(gw, account, "/__test/echo/forward", {
-      key: `"${other}"`,
+    const quoted = await send(gw, account.key, "/__test/echo/forward", {
+      idempotencyKey: `"${other}"`,
       body: { a: 1 },
     });
     expectExecuted(quoted, 200);

@@ -3,29 +3,23 @@
 // admission ends; only then may a retry execute again. Time in the account's object is moved
 // by hand; the origin and its failures are real.
 import { describe, expect, it } from "vitest";
-import { LOCK_MS, untilAtOrigin } from "../hostile/hostile-support";
-import { usage, useClock } from "../support/account-object";
+import { idempotencyRows, LOCK_MS, usage } from "../support/account-object";
+import { createAccount, type TestAccount } from "../support/accounts";
 import {
-  createAccount,
   type GatewayHarness,
   gateway,
   ManualClock,
   originStats,
   originUrl,
-  type TestAccount,
   uniqueId,
+  untilAtOrigin,
 } from "../support/gateway";
-import { CREATE_BODY, freshKey, idempotencyRows, requestInit, send } from "./support";
+import { CREATE_BODY, requestInit, send } from "../support/requests";
+import { freshKey } from "./support";
 
 const MIB = 1024 * 1024;
 /** Nothing listens on port 9 of the loopback: every connection is refused. */
 const CLOSED_ORIGIN = "http://127.0.0.1:9";
-
-async function accountWithClock(gw: GatewayHarness, clock: ManualClock): Promise<TestAccount> {
-  const account = await createAccount(gw);
-  await useClock(account.accountId, clock);
-  return account;
-}
 
 /** Sends and reads the answer to its end (or its break), completion work included. */
 async function sendAndDrain(
@@ -35,7 +29,10 @@ async function sendAndDrain(
   key: string,
   headers: Record<string, string> = {},
 ): Promise<Response> {
-  const { response, settled } = await gw.raw(path, requestInit(account, { key, headers }));
+  const { response, settled } = await gw.raw(
+    path,
+    requestInit(account.key, { idempotencyKey: key, headers }),
+  );
   await response.arrayBuffer().catch(() => undefined);
   await settled();
   return response;
@@ -56,7 +53,10 @@ async function expectLockedUntilLockEnds(
     { key, state: "in_progress", status: null },
   ]);
   const again = (headers: Record<string, string> = {}) =>
-    gw.raw(request.path, requestInit(account, { key, body: request.body, headers }));
+    gw.raw(
+      request.path,
+      requestInit(account.key, { idempotencyKey: key, body: request.body, headers }),
+    );
   const drained = async (headers?: Record<string, string>) => {
     const { response, settled } = await again(headers);
     const text = await response.text().catch(() => "");
@@ -80,10 +80,13 @@ describe("a create whose outcome is unknown", () => {
   it("keeps the key in progress, the slot pending and the quota charged when the connection fails", async () => {
     const clock = new ManualClock();
     const down = gateway({ clock, vars: { ORIGIN_URL: CLOSED_ORIGIN } });
-    const account = await accountWithClock(down, clock);
+    const account = await createAccount(down, { clock });
     const key = freshKey("refused");
 
-    const first = await send(down, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const first = await send(down, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expect(first.status).toBe(503);
     expect(first.json.error.details.reason).toBe("origin_unreachable");
     // workerd answers a refused connection and one lost after sending with the same error, so
@@ -104,7 +107,7 @@ describe("a keyed request whose answer cannot be read to its end", () => {
   it("keeps the key in progress when the answer breaks mid-body", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await accountWithClock(gw, clock);
+    const account = await createAccount(gw, { clock });
     const key = freshKey("reset");
     const tag = uniqueId("reset");
 
@@ -122,14 +125,14 @@ describe("a keyed request whose answer cannot be read to its end", () => {
   it("keeps the key in progress when the answer is over the 8 MiB kept for replay, and still delivers it", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await accountWithClock(gw, clock);
+    const account = await createAccount(gw, { clock });
     const key = freshKey("big");
     const tag = uniqueId("big");
     const path = `/__test/big?bytes=${8 * MIB + 1}`;
 
     const { response, settled } = await gw.raw(
       path,
-      requestInit(account, { key, headers: { "X-Test-Tag": tag } }),
+      requestInit(account.key, { idempotencyKey: key, headers: { "X-Test-Tag": tag } }),
     );
     const bytes = new Uint8Array(await response.arrayBuffer());
     await settled();
@@ -152,7 +155,7 @@ describe("an answer still arriving when the origin timeout ends", () => {
     // at the lock's end while still running, so four could be held at once.
     const policy = JSON.stringify({ tiers: { free: { in_flight: 2 } } });
     const gw = gateway({ clock, vars: { GATEWAY_POLICY: policy } });
-    const account = await accountWithClock(gw, clock);
+    const account = await createAccount(gw, { clock });
     const key = freshKey("slow-body");
     const tag = uniqueId("slow-body");
     // The test origin timeout is 2 s; the 201's headers come at once and its body after 4 s.
@@ -161,7 +164,7 @@ describe("an answer still arriving when the origin timeout ends", () => {
     const started = Date.now();
     const { response, settled } = await gw.raw(
       "/v1/submissions",
-      requestInit(account, { key, body: CREATE_BODY, headers: slow }),
+      requestInit(account.key, { idempotencyKey: key, body: CREATE_BODY, headers: slow }),
     );
     expect(response.status).toBe(201);
     await expect(response.text()).rejects.toThrow();
@@ -174,12 +177,12 @@ describe("an answer still arriving when the origin timeout ends", () => {
     // A second slow create takes the other slot; a third finds both taken.
     const second = await gw.raw(
       "/v1/submissions",
-      requestInit(account, { body: CREATE_BODY, headers: slow }),
+      requestInit(account.key, { body: CREATE_BODY, headers: slow }),
     );
     await second.response.text().catch(() => undefined);
     await second.settled();
     expect((await usage(gw, account.accountId)).active.used).toBe(2);
-    const third = await send(gw, account, "/v1/submissions", { body: CREATE_BODY });
+    const third = await send(gw, account.key, "/v1/submissions", { body: CREATE_BODY });
     expect(third.status).toBe(429);
     expect(third.json.error.code).toBe("too_many_active_api_requests");
 
@@ -199,12 +202,12 @@ describe("a connection lost after the origin executed the request", () => {
   it("keeps the key in progress until the lock ends; then the origin's own de-duplication replays it", async () => {
     const clock = new ManualClock();
     const gw = gateway({ clock });
-    const account = await accountWithClock(gw, clock);
+    const account = await createAccount(gw, { clock });
     const key = freshKey("dropped");
     const tag = uniqueId("dropped");
 
-    const first = await send(gw, account, "/v1/submissions", {
-      key,
+    const first = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { "X-Test-Drop": "after-execute", "X-Test-Tag": tag },
     });
@@ -215,13 +218,16 @@ describe("a connection lost after the origin executed the request", () => {
     const during = await usage(gw, account.accountId);
     expect(during.active.used).toBe(1);
     expect(during.daily.used).toBe(1);
-    const again = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const again = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expect(again.status).toBe(409);
     expect(again.json.error.code).toBe("idempotency_key_in_progress");
 
     clock.advance(LOCK_MS + 1);
-    const retry = await send(gw, account, "/v1/submissions", {
-      key,
+    const retry = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
       body: CREATE_BODY,
       headers: { "X-Test-Tag": tag },
     });
@@ -255,7 +261,10 @@ describe("the origin's own 409 idempotency_key_in_progress", () => {
     });
     await untilAtOrigin(tag);
 
-    const busy = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const busy = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expect(busy.status).toBe(409);
     expect(busy.json.error.code).toBe("idempotency_key_in_progress");
     expect(await idempotencyRows(account.accountId)).toEqual([]);
@@ -263,7 +272,10 @@ describe("the origin's own 409 idempotency_key_in_progress", () => {
     const first = await direct;
     expect(first.status).toBe(201);
     const created = (await first.json()) as { id: string };
-    const retry = await send(gw, account, "/v1/submissions", { key, body: CREATE_BODY });
+    const retry = await send(gw, account.key, "/v1/submissions", {
+      idempotencyKey: key,
+      body: CREATE_BODY,
+    });
     expect(retry.status).toBe(201);
     expect(retry.json.id).toBe(created.id);
     expect(await idempotencyRows(account.accountId)).toEqual([

@@ -1,5 +1,10 @@
+// Header hygiene on the way to the origin (src/proxy/origin-request.ts, contract section 3):
+// Authorization, client X-Gateway-* and hop-by-hop headers (those Connection names included) are
+// removed, the gateway's identity headers set, everything else passed; no signature without a
+// signing secret.
 import { describe, expect, it } from "vitest";
-import { bearer, createAccount, gateway } from "../support/gateway";
+import { createAccount } from "../support/accounts";
+import { bearer, gateway } from "../support/gateway";
 
 describe("headers to the origin", () => {
   it("removes Authorization, client X-Gateway-* and hop-by-hop headers, including those Connection names", async () => {

@@ -1,17 +1,15 @@
-import { describe, expect, inject, it } from "vitest";
+// The origin breaker (src/isolate/origin-breaker.ts): while the origin asked for a pause (a 503
+// with Retry-After, capped at 300 s) proxied traffic is shed at the edge without consuming the
+// caller's rate, then exactly one probe goes through; a probe answered without the origin does
+// not hold everyone back.
+import { describe, expect, it } from "vitest";
 import { MAX_ORIGIN_PAUSE_MS, parseRetryAfter } from "../../../src/isolate/origin-breaker";
-import {
-  bearer,
-  createAccount,
-  gateway,
-  ManualClock,
-  originStats,
-  uniqueId,
-} from "../support/gateway";
+import { createAccount } from "../support/accounts";
+import { bearer, gateway, ManualClock, originStats, originUrl, uniqueId } from "../support/gateway";
 
 // The breaker is per isolate and configuration; each test's gateway() has its own environment,
 // so each test starts with a closed breaker.
-const ORIGIN_URL = `http://127.0.0.1:${inject("originPort")}`;
+const ORIGIN_URL = originUrl();
 
 describe("origin breaker", () => {
   it("sheds at the edge while the origin asked for a pause, then lets one probe through", async () => {
@@ -143,5 +141,35 @@ describe("a probe that finds the origin still down", () => {
     expect(parseRetryAfter("Mon, 30 Nov 2026 00:00:00 GMT", now)).toBe(now);
     expect(parseRetryAfter("soon", now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
+  });
+});
+
+describe("a breaker probe answered without the origin", () => {
+  it("does not leave everyone shed until the probe times out", async () => {
+    const clock = new ManualClock();
+    const gw = gateway({ clock });
+    const account = await createAccount(gw);
+    const tag = uniqueId("probe");
+    const headers = { ...bearer(account.key), "X-Test-Tag": tag };
+    const stored = await gw.fetch("/__test/fast", {
+      method: "POST",
+      headers: { ...headers, "Idempotency-Key": "probe-key" },
+      body: "one",
+    });
+    expect(stored.status).toBe(200);
+    await gw.fetch("/__test/fast", {
+      headers: { ...headers, "X-Test-Status": "503", "X-Test-Retry-After": "5" },
+    });
+    clock.advance(5_000);
+    // The probe slot goes to a request the account's object answers itself (a mismatch).
+    const mismatch = await gw.fetch("/__test/fast", {
+      method: "POST",
+      headers: { ...headers, "Idempotency-Key": "probe-key" },
+      body: "two",
+    });
+    expect(mismatch.status).toBe(422);
+    const next = await gw.fetch("/__test/fast", { headers });
+    expect(next.status).toBe(200);
+    expect((await originStats(tag)).count).toBe(3);
   });
 });

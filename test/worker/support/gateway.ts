@@ -1,3 +1,6 @@
+// The harness every workerd suite runs on: the gateway app with real KV, Durable Objects and the
+// test origin on loopback, a clock the test moves by hand, the credentials a request carries,
+// and the origin's per-tag counters. Accounts and keys: accounts.ts; requests: requests.ts.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
@@ -82,47 +85,13 @@ export function bearer(key: string): Record<string, string> {
 export const adminHeaders = { ...bearer(ADMIN_TOKEN), "Content-Type": "application/json" };
 
 let counter = 0;
+/** A fresh id (accounts, the origin's tags, request ids), unique per call. */
 export function uniqueId(prefix = "acct"): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export interface TestAccount {
-  accountId: string;
-  key: string;
-  keyId: string;
-}
-
-/** A fresh account (unique per test, so no state is shared) with one key. */
-export async function createAccount(
-  gw: GatewayHarness,
-  options: { tier?: string; scopes?: string[]; status?: string } = {},
-): Promise<TestAccount> {
-  const accountId = uniqueId();
-  const account = await gw.fetch("/_gateway/admin/accounts", {
-    method: "POST",
-    headers: adminHeaders,
-    body: JSON.stringify({
-      id: accountId,
-      tier: options.tier ?? "free",
-      status: options.status ?? "active",
-    }),
-  });
-  if (account.status !== 201) throw new Error(`account: ${account.status} ${account.text}`);
-  const key = await gw.fetch("/_gateway/admin/keys", {
-    method: "POST",
-    headers: adminHeaders,
-    body: JSON.stringify({
-      account_id: accountId,
-      scopes: options.scopes ?? ["submissions:read", "submissions:write"],
-    }),
-  });
-  if (key.status !== 201) throw new Error(`key: ${key.status} ${key.text}`);
-  return { accountId, key: key.json.key, keyId: key.json.id };
-}
-
-/** Reads the test origin's counters for a tag (see scripts/demo-origin test controls). */
-export async function originStats(tag: string): Promise<{
+export interface OriginStats {
   count: number;
   in_flight: number;
   max_in_flight: number;
@@ -130,7 +99,26 @@ export async function originStats(tag: string): Promise<{
   creates: number;
   /** Creates the origin really executed (a replay of its own stored answer is not one). */
   executed_creates: number;
-}> {
+}
+
+/** Reads the test origin's counters for a tag (see scripts/demo-origin test controls). */
+export async function originStats(tag: string): Promise<OriginStats> {
   const response = await fetch(`${originUrl()}/__test/stats?tag=${encodeURIComponent(tag)}`);
   return response.json();
+}
+
+/**
+ * Waits until the test origin holds `count` requests of `tag` in flight: the observable sign
+ * that a request was admitted and is now at the origin. Polls a condition, not a time window.
+ */
+export async function untilAtOrigin(tag: string, count = 1, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await originStats(tag);
+    if (stats.in_flight >= count) return;
+    if (Date.now() > deadline) {
+      throw new Error(`origin never had ${count} of ${tag} in flight (${JSON.stringify(stats)})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
