@@ -9,24 +9,30 @@
 //   npm run bench                      full: 5 rounds x 3 s per arm, 50 connections
 //   npm run bench -- --smoke           (or BENCH_SMOKE=1) 1 round x 1 s; asserts facts only
 //   options: --rounds=N --duration=S --warmup=S --connections=N --only=<scenario id>,...
+//   --baseline=<git ref>: that commit's gateway bundle as an extra arm `baseline` right after
+//   `gateway` in every scenario that has it (its own KV, Durable Objects and accounts), and an
+//   A/B table with paired ratios gateway_vs_baseline and cpu_gateway_vs_baseline
 //   BENCH_DO_DIR=<dir>: the Durable Objects' SQLite files there (e.g. a tmpfs) instead of
 //   bench/.work/run/do
 //
 // Timing budgets are reported (pass/FAIL) and never fail the process; correctness facts (0 DO
 // calls on a rejection, 0 origin requests per rejection, expected statuses, in-flight bound under
 // overload) exit non-zero when they do not hold. Figures go to stdout and bench/results.json
-// (smoke: bench/.work/results-smoke.json; --only: bench/.work/results-partial.json).
+// (smoke: bench/.work/results-smoke.json; --baseline: bench/.work/results-ab.json; --only:
+// bench/.work/results-partial.json).
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join } from "node:path";
+import { abRows } from "./lib/ab.ts";
+import { removeBaselineWorktree } from "./lib/baseline.ts";
 import { type CountRecord, countingPass } from "./lib/counting.ts";
-import { parseOptions, selected } from "./lib/options.ts";
+import { parseOptions, resultsFile, selected } from "./lib/options.ts";
 import { stopAll } from "./lib/processes.ts";
 import { progress } from "./lib/progress.ts";
 import { checks, ratios, summarize } from "./lib/report.ts";
 import { timedRounds } from "./lib/rounds.ts";
 import { BENCH_DIR, ROOT, startServices } from "./lib/services.ts";
-import { checksTable, countsTable, ratiosTable, throughputTable } from "./lib/tables.ts";
+import { abTable, checksTable, countsTable, ratiosTable, throughputTable } from "./lib/tables.ts";
 
 function command(argv: readonly string[]): string {
   const args = argv.length > 0 ? ` -- ${argv.join(" ")}` : "";
@@ -56,10 +62,11 @@ async function main(): Promise<number> {
   const started = new Date();
   const loadStart = os.loadavg().map((value) => Math.round(value * 100) / 100);
   progress(
-    `${options.smoke ? "smoke" : "full"} run: ${options.rounds} round(s) x ${options.durationS} s per arm, ${options.connections} connections`,
+    `${options.smoke ? "smoke" : "full"} run: ${options.rounds} round(s) x ${options.durationS} s per arm, ${options.connections} connections${options.baseline === null ? "" : `, A/B against ${options.baseline}`}`,
   );
-  // One overload account per timed run of the gateway arm, the warm-up's included.
-  const services = await startServices(options.rounds + 1);
+  // One overload account per timed run of the gateway arm (and of the baseline's), the
+  // warm-up's included.
+  const services = await startServices(options.rounds + 1, { baseline: options.baseline });
   progress("counting pass (Durable Object and KV calls, origin requests)");
   const counts: CountRecord[] = await countingPass(
     services.countedUrl,
@@ -72,6 +79,7 @@ async function main(): Promise<number> {
 
   const summary = summarize(runs);
   const ratioValues = ratios(summary);
+  const ab = services.baseline === null ? null : abRows(summary, selected(options));
   const checkList = checks(summary, ratioValues, counts, selected(options));
   const info = machine(services.versions, loadStart);
   const facts = checkList.filter((check) => check.kind === "fact");
@@ -94,19 +102,25 @@ async function main(): Promise<number> {
     "",
     ratiosTable(ratioValues),
     "",
+    ...(ab === null || services.baseline === null
+      ? []
+      : [
+          `## A/B: gateway (this tree) vs baseline ${services.baseline.ref} (${services.baseline.commit.slice(0, 7)})`,
+          "",
+          abTable(ab),
+          "",
+          "gateway_vs_baseline: req/s, gateway over baseline; cpu_gateway_vs_baseline: CPU per request, baseline over gateway (both paired per round, median; above 1 the gateway is faster / cheaper).",
+          "",
+        ]),
     checksTable(checkList),
     "",
     `facts (the rows above, and every run's statuses): ${facts.length - failedFacts.length} of ${facts.length} hold; timing budgets: ${budgets.length - missedBudgets.length} of ${budgets.length} met (reported only, never fatal)`,
   ];
   process.stdout.write(`${out.join("\n")}\n`);
 
-  // bench/results.json holds the figures of a full run; a smoke run or a run of a few
-  // scenarios (--only) never replaces them.
-  const resultsPath = options.smoke
-    ? join(BENCH_DIR, ".work", "results-smoke.json")
-    : options.only.length > 0
-      ? join(BENCH_DIR, ".work", "results-partial.json")
-      : join(BENCH_DIR, "results.json");
+  // bench/results.json holds the figures of a full run; a smoke run, a run of a few scenarios
+  // (--only) or an A/B (--baseline) never replaces them (options.ts).
+  const resultsPath = join(BENCH_DIR, resultsFile(options));
   const results = {
     date: started.toISOString(),
     command: command(argv),
@@ -120,6 +134,7 @@ async function main(): Promise<number> {
     },
     machine: info,
     notes: services.notes,
+    ...(services.baseline === null ? {} : { baseline: services.baseline, ab }),
     ratios: ratioValues,
     budgets,
     facts,
@@ -141,7 +156,7 @@ let exitCode = 1;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     progress(`${signal}: stopping`);
-    void stopAll().then(() => process.exit(130));
+    void Promise.allSettled([stopAll(), removeBaselineWorktree()]).then(() => process.exit(130));
   });
 }
 try {
@@ -151,5 +166,9 @@ try {
   exitCode = 1;
 } finally {
   await stopAll();
+  // Normally gone right after the build (baseline.ts); this covers a run that failed beside it.
+  await removeBaselineWorktree().catch((error: unknown) => {
+    progress(`could not remove the baseline's worktree: ${String(error)}`);
+  });
 }
 process.exit(exitCode);

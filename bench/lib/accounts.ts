@@ -1,6 +1,6 @@
 // The accounts and keys every scenario uses, made through the gateway's own admin API at the
-// start of each run (one set per gateway service: the timed one and the counted one keep
-// separate Durable Objects and KV).
+// start of each run (one set per gateway service: the timed one, the counted one and the
+// baseline keep separate Durable Objects and KV).
 import type { BENCH_TIERS } from "./policy.ts";
 
 export interface BenchKey {
@@ -31,6 +31,16 @@ export interface BenchKeys {
 }
 
 const READ_WRITE = ["submissions:read", "submissions:write"];
+
+/** Account ids of the gateway arms: `bench-admitted`, `bench-overload-0`, ... */
+export const GATEWAY_ACCOUNT_PREFIX = "bench-";
+/**
+ * Account ids of the baseline arm. They differ from the gateway's because the origin reports
+ * finished submissions by account id (bench/lib/release-router.ts sends each to its own arm);
+ * the same ids would free the baseline's in-flight slots on the gateway, and the origin would
+ * keep one account's credits and idempotency records for both arms.
+ */
+export const BASELINE_ACCOUNT_PREFIX = "baseline-";
 
 async function admin(
   baseUrl: string,
@@ -72,9 +82,10 @@ export async function createBenchKeys(
   baseUrl: string,
   token: string,
   overloadAccounts: number,
+  accountPrefix = GATEWAY_ACCOUNT_PREFIX,
 ): Promise<BenchKeys> {
   const make = (id: string, tier: keyof typeof BENCH_TIERS, scopes = READ_WRITE) =>
-    accountWithKey(baseUrl, token, `bench-${id}`, tier, scopes);
+    accountWithKey(baseUrl, token, `${accountPrefix}${id}`, tier, scopes);
   const keys: BenchKeys = {
     admitted: await make("admitted", "bench"),
     readonly: await make("readonly", "bench", ["submissions:read"]),

@@ -1,6 +1,7 @@
 // Builds what workerd runs: the gateway's production bundle (exactly what `wrangler deploy`
-// would upload, via `wrangler deploy --dry-run`) and the bench's own small Workers (bench/workers,
-// TypeScript transpiled to ES modules), all written into the run's work directory.
+// would upload, via `wrangler deploy --dry-run`; also of a baseline commit's worktree, see
+// baseline.ts) and the bench's own small Workers (bench/workers, TypeScript transpiled to ES
+// modules), all written into the run's work directory.
 import { spawn } from "node:child_process";
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -63,15 +64,23 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
   });
 }
 
-/** `wrangler deploy --dry-run` of the project's own wrangler.toml; the bundle lands in workDir. */
-export async function buildGatewayBundle(root: string, workDir: string): Promise<void> {
-  const outDir = join(workDir, "wrangler-out");
+/**
+ * `wrangler deploy --dry-run` of the wrangler.toml and sources in `root` (the project, or a
+ * baseline's worktree); the bundle lands in workDir as `bundleFile`.
+ */
+export async function buildGatewayBundle(
+  root: string,
+  workDir: string,
+  bundleFile = "gateway-bundle.js",
+): Promise<void> {
+  // One output directory per bundle: the gateway's and the baseline's are built at once.
+  const outDir = join(workDir, `wrangler-out-${bundleFile.replace(/\.js$/, "")}`);
   await run(
     process.execPath,
     [wranglerEntry(root), "deploy", "--dry-run", "--outdir", outDir],
     root,
   );
-  await copyFile(join(outDir, "index.js"), join(workDir, "gateway-bundle.js"));
+  await copyFile(join(outDir, "index.js"), join(workDir, bundleFile));
 }
 
 /** bench/workers/*.ts to ES modules (types erased, nothing else changed). */

@@ -1,11 +1,24 @@
 // The benchmark's origin, in its own process so it does not share an event loop with the load
 // generator: the demo origin with its test controls (X-Test-Delay-Ms, X-Test-Tag, /__test/stats).
 // Forked by run.ts; reports its URL over IPC and exits when the parent goes away.
+//
+// With a baseline arm (BENCH_BASELINE_URL), finished submissions are reported through a router
+// that sends each account's reports to its own arm (release-router.ts).
 import { startDemoOrigin } from "../../scripts/demo-origin/index.ts";
+import { BASELINE_ACCOUNT_PREFIX } from "./accounts.ts";
+import { startReleaseRouter } from "./release-router.ts";
 
 const port = Number(process.env.BENCH_ORIGIN_PORT ?? "0");
-const gatewayUrl = process.env.BENCH_GATEWAY_URL;
 const adminToken = process.env.BENCH_ADMIN_TOKEN;
+const baselineUrl = process.env.BENCH_BASELINE_URL;
+const router =
+  baselineUrl === undefined || process.env.BENCH_GATEWAY_URL === undefined
+    ? null
+    : await startReleaseRouter(
+        [{ accountPrefix: BASELINE_ACCOUNT_PREFIX, url: baselineUrl }],
+        process.env.BENCH_GATEWAY_URL,
+      );
+const gatewayUrl = router?.url ?? process.env.BENCH_GATEWAY_URL;
 
 let logged = 0;
 const origin = await startDemoOrigin({

@@ -1,19 +1,25 @@
 // The timed rounds: every scenario's arms, interleaved and rotated round after round, each run
-// under its own origin tag, with a warm-up run per arm in the first round.
+// under its own origin tag, with a warm-up run per arm in the first round. Runs never overlap,
+// so the CPU the workerd process spends during a run is that run's arm's.
+import { roundOrder } from "./arms.ts";
 import { load, originStats } from "./load.ts";
 import { type Options, selected } from "./options.ts";
 import { prepare } from "./prepare.ts";
 import { progress } from "./progress.ts";
 import type { RunRecord } from "./report.ts";
 import { type Arm, expectedStatuses, type Scenario } from "./scenarios.ts";
-import type { Services } from "./services.ts";
+import { keysFor, type Services } from "./services.ts";
 
-/** Arms of a scenario that are running, rotated by round so no arm always goes first. */
+/** Arms of a scenario that are running, in this round's order (arms.ts). */
 function armsFor(scenario: Scenario, services: Services, round: number): Arm[] {
-  const arms = scenario.arms.filter((arm) => services.urls[arm] !== null);
-  const shift = round % Math.max(1, arms.length);
-  return [...arms.slice(shift), ...arms.slice(0, shift)];
+  return roundOrder(
+    scenario.arms.filter((arm) => services.urls[arm] !== null),
+    round,
+  );
 }
+
+/** Arms whose state a prepare step sets up (the floor and the others answer without any). */
+const PREPARED: readonly Arm[] = ["gateway", "baseline", "nginx"];
 
 export async function timedRounds(options: Options, services: Services): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
@@ -31,8 +37,8 @@ export async function timedRounds(options: Options, services: Services): Promise
     const key = `${scenario.id}/${arm}`;
     const index = runIndex.get(key) ?? 0;
     runIndex.set(key, index + 1);
-    const spec = scenario.request(services.keys, arm, index);
-    if (scenario.prepare !== undefined && (arm === "gateway" || arm === "nginx")) {
+    const spec = scenario.request(keysFor(services, arm), arm, index);
+    if (scenario.prepare !== undefined && PREPARED.includes(arm)) {
       await prepare(scenario.prepare, base, spec, `prepare.${tag}`);
     }
     const result = await load(

@@ -5,7 +5,15 @@ import type { BenchKey, BenchKeys } from "./accounts.ts";
 import { malformedKey } from "./accounts.ts";
 import { BENCH_TIERS } from "./policy.ts";
 
-export type Arm = "origin" | "floor" | "envelope" | "passthrough" | "gateway" | "nginx";
+/** `baseline`: the gateway bundle of another commit (`--baseline=<ref>`), beside `gateway`. */
+export type Arm =
+  | "origin"
+  | "floor"
+  | "envelope"
+  | "passthrough"
+  | "gateway"
+  | "baseline"
+  | "nginx";
 
 export interface RequestSpec {
   method: "GET" | "POST";
@@ -26,7 +34,10 @@ export interface Scenario {
   connections?: number;
   /** Statuses the gateway (and nginx) must answer; the floor always answers 200. */
   expected: readonly number[];
-  /** `run` numbers the timed runs of an arm, for per-run accounts (overload). */
+  /**
+   * `run` numbers the timed runs of an arm, for per-run accounts (overload). `keys` are the
+   * arm's own: the baseline arm's accounts are made through its own admin API.
+   */
   request(keys: BenchKeys, arm: Arm, run: number): RequestSpec;
   /** Brings the gateway or nginx to the scenario's state before a run (untagged traffic). */
   prepare?: "fill_rate_window" | "store_idempotent_answer";

@@ -1,4 +1,5 @@
 // The tables printed on stdout (Markdown, so they paste into the README as they are).
+import type { AbRow } from "./ab.ts";
 import type { CountRecord } from "./counting.ts";
 import type { Check, Summary } from "./report.ts";
 import type { Scenario } from "./scenarios.ts";
@@ -30,7 +31,8 @@ export function throughputTable(summary: Summary, scenarios: readonly Scenario[]
     for (const arm of scenario.arms) {
       const result = byArm[arm];
       if (result === undefined) continue;
-      const proxies = arm === "passthrough" || arm === "gateway" || arm === "nginx";
+      const proxies =
+        arm === "passthrough" || arm === "gateway" || arm === "baseline" || arm === "nginx";
       const addedOverOrigin =
         origin !== undefined && proxies ? result.p50_ms - origin.p50_ms : undefined;
       rows.push([
@@ -87,6 +89,39 @@ export function ratiosTable(ratioValues: Record<string, number>): string {
     Object.entries(ratioValues).map(([name, value]) => [
       name,
       name.includes("_ms") ? `${value.toFixed(2)} ms` : value.toFixed(3),
+    ]),
+  );
+}
+
+/** Gateway (this tree) against baseline (--baseline) per scenario, with the paired ratios. */
+export function abTable(rows: readonly AbRow[]): string {
+  const ratio = (value: number | null) => (value === null ? "-" : value.toFixed(3));
+  return table(
+    [
+      "scenario",
+      "req/s gateway",
+      "req/s baseline",
+      "p50 ms gateway",
+      "p50 ms baseline",
+      "p99 ms gateway",
+      "p99 ms baseline",
+      "CPU µs/req gateway",
+      "CPU µs/req baseline",
+      "gateway_vs_baseline",
+      "cpu_gateway_vs_baseline",
+    ],
+    rows.map((row) => [
+      row.scenario,
+      fixed(row.gateway.rps, 0),
+      fixed(row.baseline.rps, 0),
+      fixed(row.gateway.p50_ms, 2),
+      fixed(row.baseline.p50_ms, 2),
+      fixed(row.gateway.p99_ms, 2),
+      fixed(row.baseline.p99_ms, 2),
+      fixed(row.gateway.server_cpu_us_per_request ?? undefined, 0),
+      fixed(row.baseline.server_cpu_us_per_request ?? undefined, 0),
+      ratio(row.gateway_vs_baseline),
+      ratio(row.cpu_gateway_vs_baseline),
     ]),
   );
 }
