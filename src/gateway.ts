@@ -26,8 +26,9 @@ export function createGateway({
   const deps = { clock, memory };
   return {
     fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {
-      if (rawPathOf(request.url).startsWith(GATEWAY_PREFIX)) return routes.fetch(request, env, ctx);
-      return handleApiRequest(request, env, ctx, deps);
+      const rawPath = rawPathOf(request.url);
+      if (rawPath.startsWith(GATEWAY_PREFIX)) return routes.fetch(request, env, ctx);
+      return handleApiRequest(request, rawPath, env, ctx, deps);
     },
   };
 }

@@ -2,36 +2,62 @@ import type { AdmissionTicket, IdempotencyClaim, LimitSnapshot } from "../accoun
 import type { GatewayConfig } from "../config/config";
 import type { Bindings } from "../env";
 import type { ExitContext } from "../exit/exit";
+import { requestIdFor } from "../http/request-id";
 import type { Identity } from "../model/records";
-import type { RouteMatch } from "../routes/route-table";
+import { matchRoute, type RouteMatch } from "../routes/route-table";
 
 /**
  * One API request on its way through the pipeline: a plain object, built once, that each step
- * reads and fills in. Nothing else carries per-request state.
+ * reads and fills in. Nothing else carries per-request state. A class only so its route can be
+ * matched when a step first needs it (a refusal before that, as most 401s are, never pays for
+ * it) without making each request object a slow one.
  */
-export interface ApiRequest extends ExitContext {
-  readonly request: Request;
-  readonly env: Bindings;
-  readonly ctx: ExecutionContext;
-  readonly config: GatewayConfig;
-  readonly route: RouteMatch;
+export class ApiRequest implements ExitContext {
+  readonly method: string;
+  readonly requestId: string;
+  private matched: RouteMatch | null = null;
 
   /**
    * Who is calling: from the key's edge copy once looked up (kept when unusable, for the log
    * line), then as the account's object established it on admission.
    */
-  caller: Identity | null;
+  caller: Identity | null = null;
   /** The key passed the edge checks: its answers carry the RateLimit headers. */
-  usable: boolean;
+  usable = false;
   /** The request body, when a step needed it buffered (validation, fingerprint, chunked). */
-  body: Uint8Array | null;
+  body: Uint8Array | null = null;
   /** The parsed Idempotency-Key of a processed method (POST, PATCH, DELETE). */
-  idempotencyKey: string | null;
+  idempotencyKey: string | null = null;
   /** That key with the request's fingerprint, once computed. */
-  idempotency: IdempotencyClaim | null;
-  limits: LimitSnapshot | null;
-  ticket: AdmissionTicket | null;
-  watchSubmission: boolean;
+  idempotency: IdempotencyClaim | null = null;
+  limits: LimitSnapshot | null = null;
+  ticket: AdmissionTicket | null = null;
+  watchSubmission = false;
   /** This request is the one probe let through after the origin asked for a pause. */
-  probe: boolean;
+  probe = false;
+  decision = "";
+  reason: string | null = null;
+  originMs: number | null = null;
+
+  constructor(
+    readonly request: Request,
+    /** The path exactly as sent (no decoding). */
+    readonly rawPath: string,
+    readonly env: Bindings,
+    readonly ctx: ExecutionContext,
+    readonly config: GatewayConfig,
+    readonly started: number,
+  ) {
+    this.method = request.method;
+    this.requestId = requestIdFor(request.headers.get("X-Request-Id"));
+  }
+
+  get route(): RouteMatch {
+    if (this.matched === null) {
+      const url = this.request.url;
+      const query = url.indexOf("?");
+      this.matched = matchRoute(this.method, this.rawPath, query === -1 ? "" : url.slice(query));
+    }
+    return this.matched;
+  }
 }

@@ -2,11 +2,9 @@ import { configFor, type GatewayConfig } from "../config/config";
 import type { Bindings } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { exit, internalError } from "../exit/exit";
-import { rawPathOf } from "../http/raw-path";
 import { requestIdFor } from "../http/request-id";
 import { breakerFor } from "../isolate/origin-breaker";
-import { matchRoute } from "../routes/route-table";
-import type { ApiRequest } from "./api-request";
+import { ApiRequest } from "./api-request";
 import { admit } from "./steps/admit";
 import { authenticate } from "./steps/authenticate";
 import { authorizeScope } from "./steps/authorize-scope";
@@ -64,44 +62,10 @@ function run(
   return internalError(req, new Error("the pipeline ended without an answer"));
 }
 
-function newApiRequest(
-  request: Request,
-  env: Bindings,
-  ctx: ExecutionContext,
-  config: GatewayConfig,
-  started: number,
-): ApiRequest {
-  const url = request.url;
-  const rawPath = rawPathOf(url);
-  const query = url.indexOf("?");
-  return {
-    request,
-    env,
-    ctx,
-    config,
-    method: request.method,
-    rawPath,
-    route: matchRoute(request.method, rawPath, query === -1 ? "" : url.slice(query)),
-    requestId: requestIdFor(request.headers.get("X-Request-Id")),
-    started,
-    caller: null,
-    usable: false,
-    body: null,
-    idempotencyKey: null,
-    idempotency: null,
-    limits: null,
-    ticket: null,
-    watchSubmission: false,
-    probe: false,
-    decision: "",
-    reason: null,
-    originMs: null,
-  };
-}
-
-/** Every request that is not for a literal `/_gateway/...` path. */
+/** Every request that is not for a literal `/_gateway/...` path (`rawPath`: as sent). */
 export function handleApiRequest(
   request: Request,
+  rawPath: string,
   env: Bindings,
   ctx: ExecutionContext,
   deps: PipelineDeps,
@@ -109,30 +73,36 @@ export function handleApiRequest(
   const started = deps.clock.now();
   let req: ApiRequest;
   try {
-    req = newApiRequest(request, env, ctx, configFor(env), started);
+    req = new ApiRequest(request, rawPath, env, ctx, configFor(env), started);
   } catch (fault) {
-    return exitWithoutConfig(request, started, fault, deps);
+    return exitWithoutConfig(request, rawPath, started, fault, deps);
   }
-  const finish = (verdict: StepVerdict | unknown): Response => {
-    // A probe answered without the origin (a replay, a 409, a 429...) learned nothing: the
-    // next request probes instead of everyone being shed until the probe times out.
-    if (req.probe && req.originMs === null) breakerFor(req.config).abandonProbe();
-    return exit(req, verdict, req.config, deps.memory.limits, deps.clock.now());
-  };
   const verdict = run(req, deps, 0);
-  return verdict instanceof Promise ? verdict.then(finish, finish) : finish(verdict);
+  if (!(verdict instanceof Promise)) return finish(req, deps, verdict);
+  return verdict.then(
+    (settled) => finish(req, deps, settled),
+    (fault: unknown) => finish(req, deps, fault),
+  );
+}
+
+function finish(req: ApiRequest, deps: PipelineDeps, verdict: unknown): Response {
+  // A probe answered without the origin (a replay, a 409, a 429...) learned nothing: the next
+  // request probes instead of everyone being shed until the probe times out.
+  if (req.probe && req.originMs === null) breakerFor(req.config).abandonProbe();
+  return exit(req, verdict, req.config, deps.memory.limits, deps.clock.now());
 }
 
 /** A configuration that does not parse is a fault of the deployment: answered 500, logged. */
 function exitWithoutConfig(
   request: Request,
+  rawPath: string,
   started: number,
   fault: unknown,
   deps: PipelineDeps,
 ): Response {
   const call = {
     method: request.method,
-    rawPath: rawPathOf(request.url),
+    rawPath,
     requestId: requestIdFor(request.headers.get("X-Request-Id")),
     started,
     decision: "",

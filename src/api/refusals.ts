@@ -7,11 +7,21 @@ import type { Scope } from "../model/records";
  * the one place `rate_limited`, `service_unavailable` and the admission refusals are built.
  */
 
+const scopeRefusals = new Map<Scope, GatewayError>();
+
+/** The 403 for a missing scope; one per scope, since it carries nothing of the request. */
 export function scopeRequired(scope: Scope): GatewayError {
-  return new GatewayError("scope_required", {
-    message: `This endpoint requires the ${scope} scope.`,
-    details: { required_scope: scope },
-  });
+  let refusal = scopeRefusals.get(scope);
+  if (refusal === undefined) {
+    refusal = Object.freeze(
+      new GatewayError("scope_required", {
+        message: `This endpoint requires the ${scope} scope.`,
+        details: { required_scope: scope },
+      }),
+    );
+    scopeRefusals.set(scope, refusal);
+  }
+  return refusal;
 }
 
 export function rateLimited(limit: number, retryInMs: number, internalReason?: string) {

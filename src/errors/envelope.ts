@@ -1,4 +1,10 @@
-import type { GatewayError } from "./gateway-error";
+import { jsonString } from "../encoding/json-string";
+import type { ErrorDetails, GatewayError } from "./gateway-error";
+
+function isEmpty(details: ErrorDetails): boolean {
+  for (const _ in details) return false;
+  return true;
+}
 
 // Headers every gateway-made error carries (contract section 2), built once: the runtime copies
 // a Headers object into a Response faster than it converts a plain object, header by header.
@@ -18,14 +24,11 @@ export function renderErrorResponse(
   requestId: string,
   bodiless = false,
 ): Response {
-  const body = JSON.stringify({
-    error: {
-      code: error.code,
-      message: error.message,
-      details: error.details,
-      request_id: requestId,
-    },
-  });
+  // By hand, in the envelope's fixed shape: this runs for every refusal, floods included.
+  const details = error.details;
+  const body = `{"error":{"code":"${error.code}","message":${jsonString(error.message)},"details":${
+    isEmpty(details) ? "{}" : JSON.stringify(details)
+  },"request_id":${jsonString(requestId)}}}`;
   const response = new Response(bodiless ? null : body, {
     status: error.status,
     headers: error.status === 401 ? UNAUTHENTICATED_HEADERS : ENVELOPE_HEADERS,

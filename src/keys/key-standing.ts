@@ -11,10 +11,17 @@ export function usableKey(
   entry: KeyDirectoryEntry | null,
   now: number,
 ): KeyDirectoryEntry | GatewayError {
-  if (entry === null) return new GatewayError("invalid_credentials", { internalReason: "unknown" });
-  if (entry.expires_at !== null && entry.expires_at <= now) {
-    return new GatewayError("invalid_credentials", { internalReason: "expired" });
-  }
-  if (entry.account_status !== "active") return new GatewayError("account_disabled");
+  if (entry === null) return UNKNOWN;
+  if (entry.expires_at !== null && entry.expires_at <= now) return EXPIRED;
+  if (entry.account_status !== "active") return DISABLED;
   return entry;
 }
+
+// Built once: they carry nothing of the request (see bearer-token.ts).
+const UNKNOWN = Object.freeze(
+  new GatewayError("invalid_credentials", { internalReason: "unknown" }),
+);
+const EXPIRED = Object.freeze(
+  new GatewayError("invalid_credentials", { internalReason: "expired" }),
+);
+const DISABLED = Object.freeze(new GatewayError("account_disabled"));

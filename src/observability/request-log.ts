@@ -1,3 +1,5 @@
+import { jsonString } from "../encoding/json-string";
+
 /** The fields of the one JSON line per request (contract section 7). */
 export interface RequestLogLine {
   requestId: string;
@@ -17,7 +19,7 @@ export interface RequestLogLine {
 const MAX_LOGGED_PATH = 512;
 
 function text(value: string | null): string {
-  return value === null ? "null" : JSON.stringify(value);
+  return value === null ? "null" : jsonString(value);
 }
 
 /**
@@ -26,7 +28,7 @@ function text(value: string | null): string {
  * their order are fixed, and that is cheaper than stringifying an object per request.
  */
 export function writeRequestLog(line: RequestLogLine): void {
-  const reason = line.reason === null ? "" : `,"reason":${JSON.stringify(line.reason)}`;
+  const reason = line.reason === null ? "" : `,"reason":${text(line.reason)}`;
   console.log(
     `{"request_id":${text(line.requestId)},"method":${text(line.method)},"path":${text(
       line.path.slice(0, MAX_LOGGED_PATH),
