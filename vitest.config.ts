@@ -34,6 +34,11 @@ export default defineConfig({
       {
         test: { name: "bench", include: ["test/bench/**/*.test.ts"], environment: "node" },
       },
+      {
+        // The lease protocol's pure classes (GATEWAY.md section 9): property tests against a
+        // model, and the seeded simulation (`npm run simulate` runs it with more seeds).
+        test: { name: "leases", include: ["test/leases/**/*.test.ts"], environment: "node" },
+      },
     ],
   },
 });

@@ -1,4 +1,4 @@
-import { configFor, type GatewayConfig } from "../config/config";
+import { configFor } from "../config/config";
 import type { Bindings } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { exit, internalError } from "../exit/exit";
