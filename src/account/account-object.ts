@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { type Clock, systemClock } from "../clock";
+import { LeaseBank } from "../leases/lease-bank";
 import type { AccountStatus, KeyRecord } from "../model/records";
 import { AccountStore } from "./account-store";
 import { Administration } from "./administration";
 import { Admission } from "./admission";
+import { PersistedWindows } from "./bank-windows";
 import { Completion } from "./completion";
 import type {
   AccountPatch,
@@ -12,11 +14,13 @@ import type {
   AdmissionResult,
   AdmissionTicket,
   KeyPatch,
+  LeaseRequest,
+  LeaseResult,
   OriginOutcome,
 } from "./contract";
 import { DailyQuota } from "./daily-quota";
 import { IdempotencyStore } from "./idempotency-store";
-import { RateWindow } from "./rate-window";
+import { SqlLeaseLedger } from "./lease-ledger";
 import { migrate } from "./schema";
 import { Slots } from "./slots";
 
@@ -33,7 +37,7 @@ export class AccountCoordinator extends DurableObject<unknown> {
   private readonly quota: DailyQuota;
   private readonly idempotency: IdempotencyStore;
   private readonly accounts: AccountStore;
-  private rate!: RateWindow;
+  private bank!: LeaseBank;
   private admission!: Admission;
   private completion!: Completion;
   private administration!: Administration;
@@ -48,10 +52,16 @@ export class AccountCoordinator extends DurableObject<unknown> {
     this.idempotency = new IdempotencyStore(sql);
     ctx.blockConcurrencyWhile(async () => {
       migrate(sql);
-      this.rate = new RateWindow(sql, this.clock.now());
+      const ledger = new SqlLeaseLedger(sql);
+      this.bank = new LeaseBank(
+        new PersistedWindows(sql, this.clock.now()),
+        ledger,
+        ledger.restore(),
+        () => crypto.randomUUID(),
+      );
       const stores = {
         accounts: this.accounts,
-        rate: this.rate,
+        bank: this.bank,
         slots: this.slots,
         quota: this.quota,
         idempotency: this.idempotency,
@@ -75,6 +85,11 @@ export class AccountCoordinator extends DurableObject<unknown> {
       this.scheduleAlarm();
     }
     return result;
+  }
+
+  /** A lease call that carries no request: a renewal, or reports only (section 9). */
+  lease(request: LeaseRequest, terms: AccountTerms): LeaseResult {
+    return this.admission.lease(request, terms, this.clock.now());
   }
 
   complete(ticket: AdmissionTicket, outcome: OriginOutcome): void {

@@ -1,4 +1,5 @@
 import { tierPolicyOf } from "../config/policy";
+import type { LeaseBank } from "../leases/lease-bank";
 import type { AccountRecord, AccountStatus, KeyRecord } from "../model/records";
 import type { AccountStore } from "./account-store";
 import type {
@@ -10,12 +11,11 @@ import type {
   RotationResult,
 } from "./contract";
 import { type DailyQuota, utcDay } from "./daily-quota";
-import type { RateWindow } from "./rate-window";
 import type { Slots } from "./slots";
 
 export interface AdministrationStores {
   accounts: AccountStore;
-  rate: RateWindow;
+  bank: LeaseBank;
   slots: Slots;
   quota: DailyQuota;
 }
@@ -39,14 +39,14 @@ export class Administration {
     terms: Pick<AccountTerms, "tiers">,
     now: number,
   ): { account: AccountRecord; usage: AccountUsage } | null {
-    const { accounts, rate, slots, quota } = this.stores;
+    const { accounts, bank, slots, quota } = this.stores;
     const account = accounts.account();
     if (account === null) return null;
     const tier = tierPolicyOf(terms.tiers, account.tier);
     return {
       account,
       usage: {
-        minute: { used: rate.used(now), limit: tier.per_minute },
+        minute: { used: bank.usedByAccount(now), limit: tier.per_minute },
         daily: { used: quota.used(utcDay(now)), limit: tier.per_day },
         active: {
           used: slots.used(now),

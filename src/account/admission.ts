@@ -1,6 +1,8 @@
 import { type TierPolicy, tierPolicyOf } from "../config/policy";
 import { constantTimeEqual } from "../keys/constant-time";
-import type { AccountRecord } from "../model/records";
+import type { BankLimits, LeaseBank } from "../leases/lease-bank";
+import type { LeaseAsk } from "../leases/lease-terms";
+import type { AccountRecord, KeyRecord } from "../model/records";
 import type { AccountStore } from "./account-store";
 import type {
   AccountTerms,
@@ -8,57 +10,99 @@ import type {
   AdmissionRequest,
   AdmissionResult,
   AdmissionTicket,
+  LeaseAnswer,
+  LeaseRequest,
+  LeaseResult,
   LimitSnapshot,
 } from "./contract";
 import { type DailyQuota, msToUtcMidnight, utcDay } from "./daily-quota";
 import type { IdempotencyStore } from "./idempotency-store";
-import type { RateWindow } from "./rate-window";
 import type { Slots } from "./slots";
 
 export interface AdmissionStores {
   accounts: AccountStore;
-  rate: RateWindow;
+  bank: LeaseBank;
   slots: Slots;
   quota: DailyQuota;
   idempotency: IdempotencyStore;
 }
 
+type Standing =
+  | { ok: true; account: AccountRecord; key: KeyRecord }
+  | { ok: false; refusal: AdmissionRefusal };
+
 /**
  * The one atomic admission of contract section 5, step 5: key and account still valid,
  * idempotency, per-minute rate, slots, daily quota — decided in one synchronous call, so no
- * other call interleaves, and a refusal changes nothing.
+ * other call interleaves, and a refusal changes nothing. The per-minute window is the bank's
+ * (section 9): what it admits directly and what it grants in leases count together.
  */
 export class Admission {
   constructor(private readonly stores: AdmissionStores) {}
 
+  private limitsOf(tier: TierPolicy): BankLimits {
+    return { account: tier.per_minute, key: null };
+  }
+
   /** The per-minute window's state for the RateLimit headers. */
   limits(account: AccountRecord, tier: TierPolicy, now: number): LimitSnapshot {
-    const used = this.stores.rate.used(now);
+    const used = this.stores.bank.usedByAccount(now);
     return {
       tier: account.tier,
       minute: {
         limit: tier.per_minute,
         remaining: Math.max(0, tier.per_minute - used),
-        resetSeconds: this.stores.rate.resetSeconds(now),
+        resetSeconds: this.stores.bank.resetSeconds(now),
       },
     };
   }
 
-  admit(request: AdmissionRequest, terms: AccountTerms, now: number): AdmissionResult {
-    const { accounts, rate, slots, quota, idempotency } = this.stores;
+  /** The key (same digest, not revoked or expired) and its account (active), or why not. */
+  private standing(keyId: string, keyDigest: string, now: number): Standing {
+    const { accounts } = this.stores;
     const account = accounts.account();
-    const key = account === null ? null : accounts.key(request.keyId, account.id);
+    const key = account === null ? null : accounts.key(keyId, account.id);
     if (
       account === null ||
       key === null ||
-      !constantTimeEqual(key.digest, request.keyDigest) ||
+      !constantTimeEqual(key.digest, keyDigest) ||
       key.revoked_at !== null ||
       (key.expires_at !== null && key.expires_at <= now)
     ) {
-      return refuse({ reason: "key_invalid" }, null);
+      return { ok: false, refusal: { reason: "key_invalid" } };
     }
-    if (account.status !== "active") return refuse({ reason: "account_disabled" }, null);
+    if (account.status !== "active") return { ok: false, refusal: { reason: "account_disabled" } };
+    return { ok: true, account, key };
+  }
+
+  /** Reports only ever free units, so they count first, whatever else the call brings. */
+  private takeReports(ask: LeaseAsk | null, now: number): void {
+    if (ask === null) return;
+    for (const report of ask.reports) this.stores.bank.report(report, now);
+  }
+
+  private leaseAnswer(
+    keyId: string,
+    ask: LeaseAsk,
+    limits: BankLimits,
+    now: number,
+    refused = false,
+  ): LeaseAnswer {
+    const { bank, slots } = this.stores;
+    return {
+      ...bank.answer(ask.want, keyId, limits, now, refused),
+      jobs: { held: slots.heldSubmissions(), pending: slots.pendingCount(now) > 0 },
+    };
+  }
+
+  admit(request: AdmissionRequest, terms: AccountTerms, now: number): AdmissionResult {
+    const { bank, slots, quota, idempotency } = this.stores;
+    this.takeReports(request.lease, now);
+    const standing = this.standing(request.keyId, request.keyDigest, now);
+    if (!standing.ok) return refuse(standing.refusal, null);
+    const { account, key } = standing;
     const tier = tierPolicyOf(terms.tiers, account.tier);
+    const bankLimits = this.limitsOf(tier);
     const limits = this.limits(account, tier, now);
     if (request.requiredScope !== null && !key.scopes.includes(request.requiredScope)) {
       return refuse({ reason: "scope_missing", scope: request.requiredScope }, limits);
@@ -75,13 +119,18 @@ export class Admission {
         return refuse({ reason: "idempotency_in_progress", retryInMs: found.retryInMs }, limits);
       }
       if (found.state === "completed") {
-        return { outcome: "replay", response: found.response, limits };
+        return { outcome: "replay", response: found.response, limits, lease: null };
       }
     }
 
-    if (limits.minute.remaining <= 0) {
-      const retryInMs = rate.msUntilFree(now, tier.per_minute);
-      return refuse({ reason: "rate_limited", limit: tier.per_minute, retryInMs }, limits);
+    const units = Math.max(1, request.units);
+    if (bank.free(key.id, bankLimits, now) < units) {
+      const retryInMs = bank.msUntilFree(key.id, bankLimits, units, now);
+      const lease =
+        request.lease === null
+          ? null
+          : this.leaseAnswer(key.id, request.lease, bankLimits, now, true);
+      return refuse({ reason: "rate_limited", limit: tier.per_minute, retryInMs }, limits, lease);
     }
     const day = utcDay(now);
     if (request.takesSlot) {
@@ -105,7 +154,7 @@ export class Admission {
     }
 
     // Everything passed: consume, all at once.
-    rate.record(now, 1, now);
+    bank.admit(key.id, units, bankLimits, now);
     const ticket: AdmissionTicket = {
       slotId: null,
       quotaDay: null,
@@ -129,6 +178,8 @@ export class Admission {
       );
       ticket.idempotency = { key: request.idempotency.key, claimId };
     }
+    const lease =
+      request.lease === null ? null : this.leaseAnswer(key.id, request.lease, bankLimits, now);
     return {
       outcome: "admitted",
       ticket,
@@ -136,10 +187,34 @@ export class Admission {
       scopes: key.scopes,
       tier: account.tier,
       limits: this.limits(account, tier, now),
+      lease,
+    };
+  }
+
+  /**
+   * A lease call that carries no request (a renewal, or reports only): the key, its account and
+   * its scopes are checked again, as at every grant, before any lease.
+   */
+  lease(request: LeaseRequest, terms: AccountTerms, now: number): LeaseResult {
+    this.takeReports(request.lease, now);
+    const standing = this.standing(request.keyId, request.keyDigest, now);
+    if (!standing.ok) return { outcome: "refused", refusal: standing.refusal };
+    const { account, key } = standing;
+    const tier = tierPolicyOf(terms.tiers, account.tier);
+    return {
+      outcome: "answered",
+      lease: this.leaseAnswer(key.id, request.lease, this.limitsOf(tier), now),
+      scopes: key.scopes,
+      tier: account.tier,
+      limits: this.limits(account, tier, now),
     };
   }
 }
 
-function refuse(refusal: AdmissionRefusal, limits: LimitSnapshot | null): AdmissionResult {
-  return { outcome: "refused", refusal, limits };
+function refuse(
+  refusal: AdmissionRefusal,
+  limits: LimitSnapshot | null,
+  lease: LeaseAnswer | null = null,
+): AdmissionResult {
+  return { outcome: "refused", refusal, limits, lease };
 }

@@ -4,6 +4,7 @@
  * answers with reasons; the Worker owns every word on the wire (api/refusals.ts).
  */
 import type { TierPolicy } from "../config/policy";
+import type { LeaseAsk, LeaseGrant } from "../leases/lease-terms";
 import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../model/records";
 
 /**
@@ -38,6 +39,27 @@ export interface AdmissionRequest {
   requestId: string;
   /** The id of a job read or end: the object says whether its end could free a slot. */
   submissionId: string | null;
+  /** Units of the per-minute window the request costs. */
+  units: number;
+  /** A plain read's call may also carry its key's lease reports and ask for a lease. */
+  lease: LeaseAsk | null;
+}
+
+/** A lease call that carries no request: a renewal, or reports only. */
+export interface LeaseRequest {
+  keyId: string;
+  keyDigest: string;
+  lease: LeaseAsk;
+}
+
+/** What the object says of a lease ask (contract section 9). */
+export interface LeaseAnswer {
+  grant: LeaseGrant | null;
+  /** The window had no room for all that was asked (or for the request): nothing is free. */
+  full: boolean;
+  retryInMs: number;
+  /** Held submissions and whether a create is pending: a leased job read may free a slot. */
+  jobs: { held: string[]; pending: boolean };
 }
 
 /** What the Worker reports back after the origin answered, so the object can finish. */
@@ -77,9 +99,26 @@ export type AdmissionResult =
       scopes: Scope[];
       tier: string;
       limits: LimitSnapshot;
+      lease: LeaseAnswer | null;
     }
-  | { outcome: "refused"; refusal: AdmissionRefusal; limits: LimitSnapshot | null }
-  | { outcome: "replay"; response: StoredResponse; limits: LimitSnapshot };
+  | {
+      outcome: "refused";
+      refusal: AdmissionRefusal;
+      limits: LimitSnapshot | null;
+      lease: LeaseAnswer | null;
+    }
+  | { outcome: "replay"; response: StoredResponse; limits: LimitSnapshot; lease: null };
+
+/** The answer to a lease call that carries no request. */
+export type LeaseResult =
+  | {
+      outcome: "answered";
+      lease: LeaseAnswer;
+      scopes: Scope[];
+      tier: string;
+      limits: LimitSnapshot;
+    }
+  | { outcome: "refused"; refusal: AdmissionRefusal };
 
 /** How the origin exchange ended, as far as completion cares. */
 export type OriginOutcome =

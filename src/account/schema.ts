@@ -58,6 +58,16 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // Admissions counted in units (a request may cost more than one; lease uses are batched).
   "ALTER TABLE rate_events ADD COLUMN units INTEGER NOT NULL DEFAULT 1;",
+  // Each admission's key (a key's own limit counts its rows), and the bank's leases.
+  `ALTER TABLE rate_events ADD COLUMN key_id TEXT;
+   CREATE TABLE leases (
+     id TEXT PRIMARY KEY,
+     key_id TEXT NOT NULL,
+     units INTEGER NOT NULL,
+     granted_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL,
+     expired INTEGER NOT NULL DEFAULT 0
+   );`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -107,6 +107,14 @@ export class Slots {
     );
   }
 
+  /** Creates admitted whose outcome is not known yet. */
+  pendingCount(now: number): number {
+    this.expire(now);
+    return this.sql
+      .exec<{ n: number }>("SELECT count(*) AS n FROM slots WHERE submission_id IS NULL")
+      .one().n;
+  }
+
   heldSubmissions(): string[] {
     return this.sql
       .exec<{ submission_id: string }>(

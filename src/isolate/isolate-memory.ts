@@ -1,4 +1,5 @@
 import { FallbackLimiter } from "./fallback-limiter";
+import { LeaseBook } from "./lease-book";
 import { LimitsCache } from "./limits-cache";
 import { RateLimitedMemo } from "./rate-limited-memo";
 
@@ -14,6 +15,8 @@ export interface IsolateMemory {
   rateLimited: RateLimitedMemo;
   /** The fail-open limiter for plain reads while an account's object cannot be reached. */
   fallback: FallbackLimiter;
+  /** The leases of busy keys (contract section 9). */
+  leases: LeaseBook;
 }
 
 export function newIsolateMemory(): IsolateMemory {
@@ -21,5 +24,6 @@ export function newIsolateMemory(): IsolateMemory {
     limits: new LimitsCache(),
     rateLimited: new RateLimitedMemo(),
     fallback: new FallbackLimiter(),
+    leases: new LeaseBook(),
   };
 }

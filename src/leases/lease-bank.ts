@@ -245,15 +245,27 @@ export class LeaseBank {
   ): LeaseOutcome {
     for (const report of call.ask.reports) this.report(report, now);
     const admitted = call.admitUnits > 0 && this.admit(keyId, call.admitUnits, limits, now);
-    const lease = call.ask.want > 0 ? this.grant(keyId, call.ask.want, limits, now) : null;
-    const full =
-      (call.admitUnits > 0 && !admitted) ||
-      (call.ask.want > 0 && (lease?.units ?? 0) < call.ask.want);
+    const refused = call.admitUnits > 0 && !admitted;
+    return { admitted, ...this.answer(call.ask.want, keyId, limits, now, refused) };
+  }
+
+  /**
+   * The lease part of an answer: up to `want` units, unless the call's own request was just
+   * refused (then nothing is free, and the holder is told so).
+   */
+  answer(
+    want: number,
+    keyId: string,
+    limits: BankLimits,
+    now: number,
+    refused = false,
+  ): Omit<LeaseOutcome, "admitted"> {
+    const lease = want > 0 && !refused ? this.grant(keyId, want, limits, now) : null;
+    const full = refused || (want > 0 && (lease?.units ?? 0) < want);
     return {
-      admitted,
       grant: lease === null ? null : { leaseId: lease.id, units: lease.units, leaseMs: LEASE_MS },
       full,
-      retryInMs: full ? this.msUntilFree(keyId, limits, Math.max(1, call.admitUnits), now) : 0,
+      retryInMs: full ? this.msUntilFree(keyId, limits, 1, now) : 0,
     };
   }
 

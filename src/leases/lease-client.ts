@@ -138,6 +138,11 @@ export class LeaseClient {
     return this.inFlight !== null;
   }
 
+  /** Nothing held, nothing to report, nothing on its way: the client can be let go. */
+  idle(): boolean {
+    return this.inFlight === null && this.held.length === 0 && this.ended.length === 0;
+  }
+
   /** Busy enough for a lease: expected use over a lease's life of at least MIN_LEASE_UNITS. */
   private wanted(now: number): number {
     const life = Math.max(0, this.leaseMs - this.rttMs) / 1000;

@@ -79,7 +79,6 @@ interface Isolate {
   rttMs: number;
   /** Reads waiting for the call in flight. */
   waiting: { arrivedAt: number }[];
-  wakeAt: number | null;
   lastLocal: number;
 }
 
@@ -108,7 +107,6 @@ export function runWorld(config: WorldConfig): WorldResult {
         offsetMs: (random() - 0.5) * 400,
         rttMs,
         waiting: [],
-        wakeAt: null,
         lastLocal: Number.NEGATIVE_INFINITY,
       });
       weights.push(regionWeight * (0.4 + random()));
@@ -150,7 +148,6 @@ export function runWorld(config: WorldConfig): WorldResult {
         isolate.client.settle(call, outcome, localNow(isolate));
         onAnswer(outcome);
         drainWaiting(isolate);
-        schedule(isolate);
       });
     });
   }
@@ -169,7 +166,7 @@ export function runWorld(config: WorldConfig): WorldResult {
       refusedFull++;
       refusedAt.push(queue.now);
     }
-    schedule(isolate);
+    background(isolate);
   }
 
   function drainWaiting(isolate: Isolate): void {
@@ -177,21 +174,13 @@ export function runWorld(config: WorldConfig): WorldResult {
     for (const _ of waiting) read(isolate, false);
   }
 
-  /** Background work (renewals, reports) when the client says it is due, as a timer would. */
-  function schedule(isolate: Isolate): void {
-    const local = localNow(isolate);
-    const dueLocal = isolate.client.nextBackgroundAt(local);
-    if (dueLocal === null) return;
-    const dueReal = queue.now + Math.max(0, dueLocal - local);
-    if (isolate.wakeAt !== null && isolate.wakeAt <= dueReal) return;
-    isolate.wakeAt = dueReal;
-    queue.at(dueReal, () => {
-      if (isolate.wakeAt !== dueReal) return;
-      isolate.wakeAt = null;
-      const call = isolate.client.background(localNow(isolate));
-      if (call !== null) send(isolate, call, () => undefined);
-      else schedule(isolate);
-    });
+  /**
+   * Background work (renewals, due reports) rides on the isolate's requests, as in the Worker:
+   * each request, once decided, lets its key's client start what is due, off its path.
+   */
+  function background(isolate: Isolate): void {
+    const call = isolate.client.background(localNow(isolate));
+    if (call !== null) send(isolate, call, () => undefined);
   }
 
   // Demand: Poisson arrivals at a rate that changes every few seconds (bursts and lulls

@@ -265,6 +265,8 @@ describe("submissions in flight", () => {
           idempotency: null,
           requestId: "died-mid-way",
           submissionId: null,
+          units: 1,
+          lease: null,
         },
         testTerms(),
       ),
@@ -300,6 +302,8 @@ describe("submissions in flight", () => {
           idempotency: null,
           requestId: "died-mid-way",
           submissionId: null,
+          units: 1,
+          lease: null,
         },
         testTerms(),
       ),
@@ -323,6 +327,8 @@ describe("submissions in flight", () => {
       idempotency: null,
       requestId: "early-release",
       submissionId: null,
+      units: 1,
+      lease: null,
     };
 
     // A run that ends at once: the origin's release (or a client's cancel) reaches the object
@@ -416,6 +422,8 @@ describe("a completion that arrives after its pending slot expired", () => {
           idempotency: null,
           requestId: "late-1",
           submissionId: null,
+          units: 1,
+          lease: null,
         },
         testTerms(),
       );

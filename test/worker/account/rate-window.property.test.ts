@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RateWindow } from "../../../src/account/rate-window";
+import { PersistedWindows } from "../../../src/account/bank-windows";
 import { RollingWindow, WINDOW_MS } from "../../../src/limits/rolling-window";
 import { accountObject } from "../support/account-object";
 import { uniqueId } from "../support/gateway";
@@ -103,24 +103,30 @@ describe("the rolling window", () => {
     );
   });
 
-  it("persists in the account's SQLite: a reloaded window counts the same", async () => {
+  it("persists in the account's SQLite: reloaded windows, the account's and each key's, count the same", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
         await runInDurableObject(accountObject(uniqueId("window")), (_instance, state) => {
           const sql = state.storage.sql;
           sql.exec("DELETE FROM rate_events");
           let now = Date.now();
-          const window = new RateWindow(sql, now);
+          const windows = new PersistedWindows(sql, now);
           const entries: Entry[] = [];
           for (const { advanceMs, admissions, units, offsetMs } of steps) {
             now += advanceMs;
             for (let i = 0; i < admissions; i++) {
-              window.record(now + offsetMs, units, now);
+              windows.record(`key_${units}`, now + offsetMs, units);
               entries.push({ at: now + offsetMs, units });
             }
-            expect(window.used(now)).toBe(modelUsed(entries, now));
+            expect(windows.account.used(now)).toBe(modelUsed(entries, now));
           }
-          expect(new RateWindow(sql, now).used(now)).toBe(modelUsed(entries, now));
+          const reloaded = new PersistedWindows(sql, now);
+          expect(reloaded.account.used(now)).toBe(modelUsed(entries, now));
+          // Each key's own window is restored too (units stand for the key here).
+          for (const units of [1, 2, 3, 4]) {
+            const own = entries.filter((entry) => entry.units === units);
+            expect(reloaded.key(`key_${units}`).used(now)).toBe(modelUsed(own, now));
+          }
         });
       }),
       { seed: 7, numRuns: 25 },

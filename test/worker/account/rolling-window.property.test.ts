@@ -35,6 +35,8 @@ async function drive(limit: number, arrivals: number[]): Promise<Decision[]> {
     idempotency: null,
     requestId: "property",
     submissionId: null,
+    units: 1,
+    lease: null,
   };
   return runInDurableObject(accountObject(account.accountId), (instance) => {
     const clock = new ManualClock(arrivals[0]);

@@ -72,6 +72,19 @@ export function create(
 }
 
 /** A plain read (list, limit 1), optionally tagged so the origin counts it. */
+/**
+ * A request that is never a plain read (a bodiless POST to a route the table does not name):
+ * it always takes one admission call, so the account object's exact window alone decides it,
+ * to the millisecond. Plain reads of a busy key are admitted from leases (section 9).
+ */
+export function direct(
+  gw: GatewayHarness,
+  apiKey: string,
+  headers: Record<string, string> = {},
+): Promise<GatewayResponse> {
+  return gw.fetch("/__test/fast", { method: "POST", headers: { ...bearer(apiKey), ...headers } });
+}
+
 export function read(
   gw: GatewayHarness,
   apiKey: string,
