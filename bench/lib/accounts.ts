@@ -28,6 +28,8 @@ export interface BenchKeys {
   overload: BenchKey[];
   /** bench tier: admitted creates and the 413, in the counting pass. */
   create: BenchKey;
+  /** bench tier: one busy key's sustained reads, in the counting pass (leases, section 9). */
+  busy: BenchKey;
 }
 
 const READ_WRITE = ["submissions:read", "submissions:write"];
@@ -94,6 +96,7 @@ export async function createBenchKeys(
     replay: await make("replay", "bench"),
     overload: [],
     create: await make("create", "bench"),
+    busy: await make("busy", "bench"),
   };
   for (let i = 0; i < overloadAccounts; i++)
     keys.overload.push(await make(`overload-${i}`, "overload"));

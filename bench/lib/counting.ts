@@ -63,7 +63,7 @@ export async function countingPass(
 ): Promise<CountRecord[]> {
   const records: CountRecord[] = [];
   for (const scenario of scenarios) {
-    if (scenario.doCallsOnPath === undefined) continue;
+    if (scenario.doCallsOnPath === undefined && scenario.doCallsAtMost === undefined) continue;
     const spec = scenario.request(keys, "gateway", 0);
     if (scenario.prepare !== undefined) {
       await prepare(scenario.prepare, countedUrl, spec, `count-prepare-${scenario.id}`);
@@ -74,7 +74,8 @@ export async function countingPass(
     const statuses: Record<string, number> = {};
     let unexpected = 0;
     let replayed = true;
-    for (let i = 0; i < perScenario; i++) {
+    const requests = scenario.countingRequests ?? perScenario;
+    for (let i = 0; i < requests; i++) {
       const answer = await send(countedUrl, spec, tag);
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       if (!scenario.expected.includes(answer.status)) unexpected++;
@@ -82,7 +83,7 @@ export async function countingPass(
     }
     const seen = await settled(countedUrl);
     const origin = await originStats(originUrl, tag);
-    const per = (value: number) => value / perScenario;
+    const per = (value: number) => value / requests;
     records.push({
       scenario: scenario.id,
       requests: seen.requests,

@@ -218,7 +218,17 @@ export function checks(
 
   for (const record of counts) {
     const scenario = scenarios.find((s) => s.id === record.scenario);
-    if (scenario?.doCallsOnPath !== undefined && scenario.doCallsTotal === scenario.doCallsOnPath) {
+    if (scenario?.doCallsAtMost !== undefined) {
+      fact(
+        `DO calls per request, leases' included: ${record.scenario}`,
+        record.do_calls_per_request,
+        `<= ${scenario.doCallsAtMost}`,
+        record.do_calls_per_request <= scenario.doCallsAtMost,
+      );
+    } else if (
+      scenario?.doCallsOnPath !== undefined &&
+      scenario.doCallsTotal === scenario.doCallsOnPath
+    ) {
       fact(
         `DO calls per request (none after the response): ${record.scenario}`,
         record.do_calls_per_request,

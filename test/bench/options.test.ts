@@ -47,7 +47,7 @@ describe("selected", () => {
     const [scenario] = selected(parse("--baseline=HEAD", "--only=rejection_429_rate"));
     expect(scenario?.prepare).toBe("fill_rate_window");
     expect(typeof scenario?.request).toBe("function");
-    expect(scenario?.doCallsOnPath).toBe(0);
+    expect(scenario?.doCallsAtMost).toBe(0.05);
   });
 });
 
