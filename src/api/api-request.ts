@@ -26,6 +26,8 @@ export class ApiRequest implements ExitContext {
   usable = false;
   /** The request body, when a step needed it buffered (validation, fingerprint, chunked). */
   body: Uint8Array | null = null;
+  /** Client header names that must not reach the origin (found by the header scan). */
+  withheld: string[] = [];
   /** The parsed Idempotency-Key of a processed method (POST, PATCH, DELETE). */
   idempotencyKey: string | null = null;
   /** That key with the request's fingerprint, once computed. */

@@ -27,6 +27,8 @@ const REPORT_WITHIN_MS = 2_000;
 const RENEW_LEAD_RTTS = 0.5;
 const RENEW_MARGIN_MS = 20;
 const DEFAULT_RTT_MS = 50;
+/** Background work is looked for at most this often (its timing needs no finer grain). */
+const BACKGROUND_LOOK_MS = 5;
 
 interface HeldLease {
   leaseId: string;
@@ -82,6 +84,7 @@ export class LeaseClient {
   private fullUntil = 0;
   private fullRetryAt = 0;
   private rttMs = DEFAULT_RTT_MS;
+  private nextLook = 0;
 
   constructor(
     private readonly leaseMs: number = LEASE_MS,
@@ -171,7 +174,9 @@ export class LeaseClient {
    * enough (a key gone quiet). Nothing while a call is in flight or the window is known full.
    */
   background(now: number): LeaseCall | null {
-    if (this.inFlight !== null) return null;
+    // Asked after every read of a busy key: look at most every BACKGROUND_LOOK_MS.
+    if (this.inFlight !== null || now < this.nextLook) return null;
+    this.nextLook = now + BACKGROUND_LOOK_MS;
     this.retire(now);
     const want = this.wanted(now);
     if (want > 0 && this.fullUntil <= now && this.held.length > 0) {
@@ -216,6 +221,7 @@ export class LeaseClient {
   /** The object answered `call` (`now` is this isolate's clock on arrival). */
   settle(call: LeaseCall, outcome: LeaseOutcome, now: number): void {
     if (this.inFlight === call) this.inFlight = null;
+    this.nextLook = 0;
     const rtt = Math.max(0, now - call.sentAt);
     this.rttMs = this.rttMs * 0.8 + rtt * 0.2;
     if (outcome.grant !== null && outcome.grant.units > 0) {

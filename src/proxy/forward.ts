@@ -22,6 +22,8 @@ const DONE: Promise<void> = Promise.resolve();
 
 export interface ForwardInput {
   request: Request;
+  /** Client header names that never reach the origin. */
+  withheld: readonly string[];
   config: GatewayConfig;
   route: RouteMatch;
   identity: Identity;
@@ -76,6 +78,7 @@ export async function forwardToOrigin(input: ForwardInput): Promise<Forwarded> {
   const pathWithQuery = `${route.path}${route.search}`;
   const headers = await originHeaders({
     incoming: request,
+    withheld: input.withheld,
     originUrl: config.originUrl,
     pathWithQuery,
     identity: input.identity,

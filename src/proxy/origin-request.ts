@@ -1,9 +1,10 @@
-import { canonicalHeaderName, connectionNamed, isWithheldFromOrigin } from "../http/header-names";
 import type { Identity } from "../model/records";
 import { signRequest } from "./signature";
 
 export interface OriginRequestInput {
   incoming: Request;
+  /** Client header names that never reach the origin (validation/header-values.ts). */
+  withheld: readonly string[];
   originUrl: string;
   /** Canonical path plus the original query string. */
   pathWithQuery: string;
@@ -16,17 +17,14 @@ export interface OriginRequestInput {
 }
 
 /**
- * The headers the origin receives, built in one pass over the client's: everything but
- * hop-by-hop headers, Authorization, Host and every client `X-Gateway-*` in any spelling (so
- * identity cannot be forged), then the gateway's identity, request id and idempotency key.
+ * The headers the origin receives: the client's (copied whole by the runtime), minus those the
+ * header scan found must be withheld — hop-by-hop headers, Authorization, Host and every client
+ * `X-Gateway-*` in any spelling (so identity cannot be forged) — then the gateway's identity,
+ * request id and idempotency key.
  */
 export async function originHeaders(input: OriginRequestInput): Promise<Headers> {
-  const incoming = input.incoming.headers;
-  const named = connectionNamed(incoming.get("Connection"));
-  const headers = new Headers();
-  for (const [name, value] of incoming) {
-    if (!isWithheldFromOrigin(name, canonicalHeaderName(name), named)) headers.append(name, value);
-  }
+  const headers = new Headers(input.incoming.headers);
+  for (const name of input.withheld) headers.delete(name);
   const { identity } = input;
   const scopes = identity.scopes.join(" ");
   headers.set("X-Gateway-Account-Id", identity.accountId);

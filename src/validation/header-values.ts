@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors/gateway-error";
-import { canonicalHeaderName } from "../http/header-names";
+import { canonicalHeaderName, connectionNamed, isWithheldFromOrigin } from "../http/header-names";
 
 /** True when a field value holds a control character other than HTAB (RFC 9110 5.5). */
 function hasControlCharacter(value: string): boolean {
@@ -24,34 +24,50 @@ const OVERRIDE_HEADERS: ReadonlySet<string> = new Set([
   "x-rewrite-url",
 ]);
 
+/** What one pass over a request's headers found. */
+export interface HeaderScan {
+  /** The 400 for a header the gateway will not pass on, or null. */
+  refusal: GatewayError | null;
+  /** Names (as Headers iterates them) that must not reach the origin (http/header-names.ts). */
+  withheld: string[];
+}
+
 /**
- * The 400 for a header the gateway will not pass on: a method or URL override (any spelling),
- * or a value the origin's HTTP server would refuse with a bare 400 (no envelope) after the
- * request was admitted and counted. Headers the gateway replaces or drops before forwarding are
- * not the origin's concern.
+ * One pass over the client's headers, for validation and forwarding both: a method or URL
+ * override (any spelling) or a value the origin's HTTP server would refuse with a bare 400 (no
+ * envelope) after the request was admitted and counted is refused here; and the names that
+ * never reach the origin are collected, so the forwarded copy only has to drop them. Headers
+ * the gateway replaces or drops are not checked for their values: they are not the origin's
+ * concern.
  */
-export function headerValueRefusal(headers: Headers): GatewayError | null {
+export function scanHeaders(headers: Headers): HeaderScan {
+  const named = connectionNamed(headers.get("Connection"));
+  const withheld: string[] = [];
   for (const [name, value] of headers) {
     const canonical = canonicalHeaderName(name);
     if (OVERRIDE_HEADERS.has(canonical)) {
-      return new GatewayError("invalid_parameter", {
-        message: `The ${name} header is not accepted: send the method and path you mean.`,
-        details: { field: name },
-      });
+      return {
+        refusal: new GatewayError("invalid_parameter", {
+          message: `The ${name} header is not accepted: send the method and path you mean.`,
+          details: { field: name },
+        }),
+        withheld,
+      };
     }
-    if (
-      canonical === "x-request-id" ||
-      canonical === "authorization" ||
-      canonical.startsWith("x-gateway-")
-    ) {
+    if (isWithheldFromOrigin(name, canonical, named)) {
+      withheld.push(name);
       continue;
     }
+    if (canonical === "x-request-id") continue;
     if (hasControlCharacter(value)) {
-      return new GatewayError("invalid_parameter", {
-        message: `The ${name} header contains control characters.`,
-        details: { field: name },
-      });
+      return {
+        refusal: new GatewayError("invalid_parameter", {
+          message: `The ${name} header contains control characters.`,
+          details: { field: name },
+        }),
+        withheld,
+      };
     }
   }
-  return null;
+  return { refusal: null, withheld };
 }

@@ -188,31 +188,32 @@ function track<T extends AdmissionResult | LeaseResult>(
  */
 function runBackground(req: ApiRequest, deps: PipelineDeps, leases: KeyLeases): void {
   const now = deps.clock.now();
-  const keys = [leases, ...deps.memory.leases.due(now).filter((other) => other !== leases)];
-  for (const key of keys) {
-    const call = key.client.background(now);
-    if (call === null) continue;
-    let lease: Promise<LeaseResult>;
-    try {
-      lease = accountStub(req.env.ACCOUNTS, key.accountId).lease(
-        { keyId: key.keyId, keyDigest: key.keyDigest, lease: call.ask },
-        accountTerms(req.config),
-      );
-    } catch (err) {
-      lease = Promise.reject(err);
-    }
-    track(deps, key, lease, call, (result) => ({
-      admitted: false,
-      ...leasePart(result.outcome === "answered" ? result.lease : null),
-    }));
-    req.ctx.waitUntil(
-      lease.then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
+  startBackground(req, deps, leases, now);
+  for (const other of deps.memory.leases.due(now)) {
+    if (other !== leases) startBackground(req, deps, other, now);
   }
 }
+
+function startBackground(req: ApiRequest, deps: PipelineDeps, key: KeyLeases, now: number): void {
+  const call = key.client.background(now);
+  if (call === null) return;
+  let lease: Promise<LeaseResult>;
+  try {
+    lease = accountStub(req.env.ACCOUNTS, key.accountId).lease(
+      { keyId: key.keyId, keyDigest: key.keyDigest, lease: call.ask },
+      accountTerms(req.config),
+    );
+  } catch (err) {
+    lease = Promise.reject(err);
+  }
+  track(deps, key, lease, call, (result) => ({
+    admitted: false,
+    ...leasePart(result.outcome === "answered" ? result.lease : null),
+  }));
+  req.ctx.waitUntil(lease.then(NOTHING, NOTHING));
+}
+
+const NOTHING = (): undefined => undefined;
 
 function settle(req: ApiRequest, deps: PipelineDeps, result: AdmissionResult): StepVerdict {
   const caller = req.caller as Identity;

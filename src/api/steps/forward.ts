@@ -13,6 +13,7 @@ export async function forward(req: ApiRequest, deps: PipelineDeps): Promise<Step
   const caller = req.caller as Identity;
   const forwarded = forwardToOrigin({
     request: req.request,
+    withheld: req.withheld,
     config: req.config,
     route: req.route,
     identity: caller,
@@ -25,7 +26,15 @@ export async function forward(req: ApiRequest, deps: PipelineDeps): Promise<Step
     clock: deps.clock,
     account: () => accountStub(req.env.ACCOUNTS, caller.accountId),
   });
-  req.ctx.waitUntil(forwarded.then((done) => done.settled).catch(() => undefined));
+  // Only an exchange the account's object waits for (a slot, a key) or a read that may end a
+  // job has work left after the response; a plain read has none.
+  const ticket = req.ticket;
+  if (
+    (ticket !== null && (ticket.slotId !== null || ticket.idempotency !== null)) ||
+    req.watchSubmission
+  ) {
+    req.ctx.waitUntil(forwarded.then((done) => done.settled).catch(() => undefined));
+  }
   const { answer, originMs } = await forwarded;
   req.originMs = originMs;
   return answer;

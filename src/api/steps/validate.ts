@@ -7,7 +7,7 @@ import {
   declaredLengthExceeds,
   readBodyWithLimit,
 } from "../../validation/body-reader";
-import { headerValueRefusal } from "../../validation/header-values";
+import { scanHeaders } from "../../validation/header-values";
 import { validateListQuery } from "../../validation/list-query";
 import { validateSubmissionBody } from "../../validation/submission-body";
 import type { ApiRequest } from "../api-request";
@@ -30,7 +30,9 @@ export function validateRequestLine(req: ApiRequest): GatewayError | undefined {
     }
     if (header.kind === "valid") req.idempotencyKey = header.key;
   }
-  return headerValueRefusal(req.request.headers) ?? undefined;
+  const scan = scanHeaders(req.request.headers);
+  req.withheld = scan.withheld;
+  return scan.refusal ?? undefined;
 }
 
 /**
