@@ -58,10 +58,12 @@ export function isWithheldFromOrigin(
   return canonical !== name && GATEWAY_SET.has(canonical);
 }
 
-/** Removes hop-by-hop headers in place, including every header the Connection header names. */
+/**
+ * Removes hop-by-hop headers in place (an origin's answer), including every header the
+ * Connection header names: by name, without walking every header of the answer.
+ */
 export function stripHopByHop(headers: Headers): void {
-  const named = connectionNamed(headers.get("Connection"));
-  for (const name of [...headers.keys()]) {
-    if (isHopByHop(canonicalHeaderName(name), named)) headers.delete(name);
-  }
+  const connection = headers.get("Connection");
+  if (connection !== null) for (const name of connectionNamed(connection)) headers.delete(name);
+  for (const name of HOP_BY_HOP) headers.delete(name);
 }

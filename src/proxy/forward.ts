@@ -76,7 +76,7 @@ export async function forwardToOrigin(input: ForwardInput): Promise<Forwarded> {
   };
 
   const pathWithQuery = `${route.path}${route.search}`;
-  const headers = await originHeaders({
+  const built = originHeaders({
     incoming: request,
     withheld: input.withheld,
     originUrl: config.originUrl,
@@ -87,6 +87,7 @@ export async function forwardToOrigin(input: ForwardInput): Promise<Forwarded> {
     signingSecret: config.signingSecret,
     nowMs: clock.now(),
   });
+  const headers = built instanceof Promise ? await built : built;
   const body =
     BODYLESS_METHODS.has(request.method) || request.body === null
       ? null

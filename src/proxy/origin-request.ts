@@ -22,7 +22,7 @@ export interface OriginRequestInput {
  * `X-Gateway-*` in any spelling (so identity cannot be forged) — then the gateway's identity,
  * request id and idempotency key.
  */
-export async function originHeaders(input: OriginRequestInput): Promise<Headers> {
+export function originHeaders(input: OriginRequestInput): Headers | Promise<Headers> {
   const headers = new Headers(input.incoming.headers);
   for (const name of input.withheld) headers.delete(name);
   const { identity } = input;
@@ -36,20 +36,18 @@ export async function originHeaders(input: OriginRequestInput): Promise<Headers>
   // gateway does not process it for, the client's header passes as sent. Either way the
   // signature covers exactly the value the origin receives.
   if (input.idempotencyKey !== null) headers.set("Idempotency-Key", input.idempotencyKey);
-  if (input.signingSecret !== undefined) {
-    headers.set(
-      "X-Gateway-Signature",
-      await signRequest(input.signingSecret, Math.floor(input.nowMs / 1000), {
-        method: input.incoming.method,
-        pathWithQuery: input.pathWithQuery,
-        accountId: identity.accountId,
-        keyId: identity.keyId,
-        scopes,
-        tier: identity.tier,
-        requestId: input.requestId,
-        idempotencyKey: headers.get("Idempotency-Key"),
-      }),
-    );
-  }
-  return headers;
+  if (input.signingSecret === undefined) return headers;
+  return signRequest(input.signingSecret, Math.floor(input.nowMs / 1000), {
+    method: input.incoming.method,
+    pathWithQuery: input.pathWithQuery,
+    accountId: identity.accountId,
+    keyId: identity.keyId,
+    scopes,
+    tier: identity.tier,
+    requestId: input.requestId,
+    idempotencyKey: headers.get("Idempotency-Key"),
+  }).then((signature) => {
+    headers.set("X-Gateway-Signature", signature);
+    return headers;
+  });
 }
