@@ -1,8 +1,24 @@
+import { dirname, resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 
 /** The admin token the workerd tests run with (test/worker/support/gateway.ts uses it too). */
 const TEST_ADMIN_TOKEN = "test-admin-token";
+
+/**
+ * wrangler.toml's module aliases (the route document, `gateway:routes`), which wrangler's bundler
+ * applies and the workers plugin does not: the tests run the document the Worker is built with.
+ */
+function wranglerAliases(configPath: string): Record<string, string> {
+  const config = unstable_readConfig({ config: configPath });
+  return Object.fromEntries(
+    Object.entries<string>(config.alias ?? {}).map(([name, target]) => [
+      name,
+      resolve(dirname(configPath), target),
+    ]),
+  );
+}
 
 export default defineConfig({
   test: {
@@ -22,6 +38,7 @@ export default defineConfig({
             },
           })),
         ],
+        resolve: { alias: wranglerAliases("./wrangler.toml") },
         test: {
           name: "worker",
           include: ["test/worker/**/*.test.ts"],

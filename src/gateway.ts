@@ -4,11 +4,14 @@ import { type Clock, systemClock } from "./clock";
 import type { Bindings } from "./env";
 import { rawPathOf } from "./http/raw-path";
 import { type IsolateMemory, newIsolateMemory } from "./isolate/isolate-memory";
+import { DEFAULT_ROUTES, routesFor } from "./routes/default-routes";
 
 export interface GatewayOptions {
   clock?: Clock;
   /** What this isolate remembers between requests (tests give each gateway its own). */
   memory?: IsolateMemory;
+  /** The route document (OpenAPI 3.1 with x-gateway); default: the one the Worker is built with. */
+  routes?: unknown;
 }
 
 /** Only this literal spelling reaches the gateway's own routes; any other is an API path. */
@@ -21,13 +24,15 @@ const GATEWAY_PREFIX = "/_gateway/";
 export function createGateway({
   clock = systemClock,
   memory = newIsolateMemory(),
+  routes = DEFAULT_ROUTES,
 }: GatewayOptions = {}) {
-  const routes = gatewayRoutes(clock);
-  const deps = { clock, memory };
+  const tableFor = routesFor(routes);
+  const gatewayPaths = gatewayRoutes(clock, tableFor);
+  const deps = { clock, memory, routes: tableFor };
   return {
     fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {
       const rawPath = rawPathOf(request.url);
-      if (rawPath.startsWith(GATEWAY_PREFIX)) return routes.fetch(request, env, ctx);
+      if (rawPath.startsWith(GATEWAY_PREFIX)) return gatewayPaths.fetch(request, env, ctx);
       return handleApiRequest(request, rawPath, env, ctx, deps);
     },
   };

@@ -1,4 +1,13 @@
-import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../model/records";
+import {
+  type AccountLimits,
+  type AccountRecord,
+  type AccountStatus,
+  type KeyLimits,
+  type KeyRecord,
+  NO_ACCOUNT_LIMITS,
+  NO_KEY_LIMITS,
+  type Scope,
+} from "../model/records";
 import type { AccountPatch, KeyPatch } from "./contract";
 
 interface KeyRow extends Record<string, SqlStorageValue> {
@@ -10,6 +19,7 @@ interface KeyRow extends Record<string, SqlStorageValue> {
   expires_at: number | null;
   revoked_at: number | null;
   rotated_at: number | null;
+  limits: string | null;
 }
 
 /**
@@ -36,21 +46,36 @@ export class AccountStore {
 
   private readAccount(): AccountRecord | null {
     const row = this.sql
-      .exec<{ id: string; tier: string; status: string; created_at: number }>(
-        "SELECT id, tier, status, created_at FROM account LIMIT 1",
-      )
+      .exec<{
+        id: string;
+        tier: string;
+        status: string;
+        created_at: number;
+        limits: string | null;
+      }>("SELECT id, tier, status, created_at, limits FROM account LIMIT 1")
       .toArray()[0];
-    return row === undefined ? null : { ...row, status: row.status as AccountStatus };
+    if (row === undefined) return null;
+    return {
+      id: row.id,
+      tier: row.tier,
+      status: row.status as AccountStatus,
+      created_at: row.created_at,
+      limits:
+        row.limits === null
+          ? NO_ACCOUNT_LIMITS
+          : { ...NO_ACCOUNT_LIMITS, ...(JSON.parse(row.limits) as Partial<AccountLimits>) },
+    };
   }
 
   createAccount(account: AccountRecord): void {
     this.invalidate();
     this.sql.exec(
-      "INSERT INTO account (id, tier, status, created_at) VALUES (?, ?, ?, ?)",
+      "INSERT INTO account (id, tier, status, created_at, limits) VALUES (?, ?, ?, ?, ?)",
       account.id,
       account.tier,
       account.status,
       account.created_at,
+      JSON.stringify(account.limits),
     );
   }
 
@@ -58,6 +83,13 @@ export class AccountStore {
     this.invalidate();
     if (patch.tier !== undefined) this.sql.exec("UPDATE account SET tier = ?", patch.tier);
     if (patch.status !== undefined) this.sql.exec("UPDATE account SET status = ?", patch.status);
+    if (patch.limits !== undefined) {
+      const current = this.readAccount()?.limits ?? NO_ACCOUNT_LIMITS;
+      this.sql.exec(
+        "UPDATE account SET limits = ?",
+        JSON.stringify({ ...current, ...patch.limits }),
+      );
+    }
   }
 
   private toKey(row: KeyRow, accountId: string): KeyRecord {
@@ -71,6 +103,10 @@ export class AccountStore {
       expires_at: row.expires_at,
       revoked_at: row.revoked_at,
       rotated_at: row.rotated_at,
+      limits:
+        row.limits === null
+          ? NO_KEY_LIMITS
+          : { ...NO_KEY_LIMITS, ...(JSON.parse(row.limits) as Partial<KeyLimits>) },
     };
   }
 
@@ -95,8 +131,8 @@ export class AccountStore {
   insertKey(key: KeyRecord): void {
     this.invalidate();
     this.sql.exec(
-      `INSERT INTO api_keys (id, digest, scopes, name, created_at, expires_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO api_keys (id, digest, scopes, name, created_at, expires_at, revoked_at, limits)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       key.id,
       key.digest,
       JSON.stringify(key.scopes),
@@ -104,6 +140,7 @@ export class AccountStore {
       key.created_at,
       key.expires_at,
       key.revoked_at,
+      JSON.stringify(key.limits),
     );
   }
 
@@ -120,6 +157,13 @@ export class AccountStore {
       this.sql.exec("UPDATE api_keys SET name = ? WHERE id = ?", patch.name, id);
     if (patch.expires_at !== undefined) {
       this.sql.exec("UPDATE api_keys SET expires_at = ? WHERE id = ?", patch.expires_at, id);
+    }
+    if (patch.limits !== undefined) {
+      this.sql.exec(
+        "UPDATE api_keys SET limits = ? WHERE id = ?",
+        JSON.stringify(patch.limits),
+        id,
+      );
     }
   }
 

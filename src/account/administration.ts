@@ -1,6 +1,10 @@
-import { tierPolicyOf } from "../config/policy";
 import type { LeaseBank } from "../leases/lease-bank";
-import type { AccountRecord, AccountStatus, KeyRecord } from "../model/records";
+import {
+  type AccountRecord,
+  type AccountStatus,
+  type KeyRecord,
+  NO_ACCOUNT_LIMITS,
+} from "../model/records";
 import type { AccountStore } from "./account-store";
 import type {
   AccountCreateResult,
@@ -11,6 +15,7 @@ import type {
   RotationResult,
 } from "./contract";
 import { type DailyQuota, utcDay } from "./daily-quota";
+import { limitsInForce } from "./limits-in-force";
 import type { Slots } from "./slots";
 
 export interface AdministrationStores {
@@ -30,7 +35,7 @@ export class Administration {
   ): AccountCreateResult {
     const { accounts } = this.stores;
     if (accounts.account() !== null) return { ok: false, reason: "duplicate" };
-    const account: AccountRecord = { ...input, created_at: now };
+    const account: AccountRecord = { ...input, created_at: now, limits: NO_ACCOUNT_LIMITS };
     accounts.createAccount(account);
     return { ok: true, account };
   }
@@ -42,15 +47,15 @@ export class Administration {
     const { accounts, bank, slots, quota } = this.stores;
     const account = accounts.account();
     if (account === null) return null;
-    const tier = tierPolicyOf(terms.tiers, account.tier);
+    const inForce = limitsInForce(terms.tiers, account, null);
     return {
       account,
       usage: {
-        minute: { used: bank.usedByAccount(now), limit: tier.per_minute },
-        daily: { used: quota.used(utcDay(now)), limit: tier.per_day },
+        minute: { used: bank.usedByAccount(now), limit: inForce.per_minute },
+        daily: { used: quota.used(utcDay(now)), limit: inForce.per_day },
         active: {
           used: slots.used(now),
-          limit: tier.in_flight,
+          limit: inForce.in_flight,
           submissions: slots.heldSubmissions(),
         },
       },
@@ -138,6 +143,7 @@ export class Administration {
       expires_at: old.expires_at,
       revoked_at: null,
       rotated_at: null,
+      limits: old.limits,
     };
     accounts.insertKey(key);
     return { ok: true, old: accounts.key(oldId, account.id) as KeyRecord, key, account };

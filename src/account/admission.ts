@@ -1,4 +1,3 @@
-import { type TierPolicy, tierPolicyOf } from "../config/policy";
 import { constantTimeEqual } from "../keys/constant-time";
 import type { BankLimits, LeaseBank } from "../leases/lease-bank";
 import type { LeaseAsk } from "../leases/lease-terms";
@@ -17,6 +16,7 @@ import type {
 } from "./contract";
 import { type DailyQuota, msToUtcMidnight, utcDay } from "./daily-quota";
 import type { IdempotencyStore } from "./idempotency-store";
+import { type LimitsInForce, limitsInForce } from "./limits-in-force";
 import type { Slots } from "./slots";
 
 export interface AdmissionStores {
@@ -40,19 +40,35 @@ type Standing =
 export class Admission {
   constructor(private readonly stores: AdmissionStores) {}
 
-  private limitsOf(tier: TierPolicy): BankLimits {
-    return { account: tier.per_minute, key: null };
+  private limitsOf(inForce: LimitsInForce): BankLimits {
+    return { account: inForce.per_minute, key: inForce.key_per_minute };
   }
 
-  /** The per-minute window's state for the RateLimit headers. */
-  limits(account: AccountRecord, tier: TierPolicy, now: number): LimitSnapshot {
-    const used = this.stores.bank.usedByAccount(now);
+  /**
+   * The limits in force and the window's state for the RateLimit headers, as this key sees
+   * them: the lower of its account's and its own per-minute limit, and what is left of it.
+   */
+  limits(
+    account: AccountRecord,
+    key: KeyRecord,
+    inForce: LimitsInForce,
+    now: number,
+  ): LimitSnapshot {
+    const { bank } = this.stores;
+    const accountLeft = inForce.per_minute - bank.usedByAccount(now);
+    const keyLimit = inForce.key_per_minute;
+    const keyLeft =
+      keyLimit === null ? Number.POSITIVE_INFINITY : keyLimit - bank.usedByKey(key.id, now);
+    const keyBinds = keyLimit !== null && keyLeft < accountLeft;
+    const limit =
+      keyLimit !== null && keyLimit < inForce.per_minute ? keyLimit : inForce.per_minute;
     return {
       tier: account.tier,
+      policy: { per_minute: limit, per_day: inForce.per_day, in_flight: inForce.in_flight },
       minute: {
-        limit: tier.per_minute,
-        remaining: Math.max(0, tier.per_minute - used),
-        resetSeconds: this.stores.bank.resetSeconds(now),
+        limit,
+        remaining: Math.max(0, Math.min(accountLeft, keyLeft)),
+        resetSeconds: bank.resetSeconds(now, keyBinds ? key.id : undefined),
       },
     };
   }
@@ -91,6 +107,7 @@ export class Admission {
     const { bank, slots } = this.stores;
     return {
       ...bank.answer(ask.want, keyId, limits, now, refused),
+      fullScope: limits.account - bank.usedByAccount(now) < 1 ? "account" : "key",
       jobs: { held: slots.heldSubmissions(), pending: slots.pendingCount(now) > 0 },
     };
   }
@@ -101,9 +118,9 @@ export class Admission {
     const standing = this.standing(request.keyId, request.keyDigest, now);
     if (!standing.ok) return refuse(standing.refusal, null);
     const { account, key } = standing;
-    const tier = tierPolicyOf(terms.tiers, account.tier);
-    const bankLimits = this.limitsOf(tier);
-    const limits = this.limits(account, tier, now);
+    const inForce = limitsInForce(terms.tiers, account, key);
+    const bankLimits = this.limitsOf(inForce);
+    const limits = this.limits(account, key, inForce, now);
     if (request.requiredScope !== null && !key.scopes.includes(request.requiredScope)) {
       return refuse({ reason: "scope_missing", scope: request.requiredScope }, limits);
     }
@@ -130,22 +147,34 @@ export class Admission {
         request.lease === null
           ? null
           : this.leaseAnswer(key.id, request.lease, bankLimits, now, true);
-      return refuse({ reason: "rate_limited", limit: tier.per_minute, retryInMs }, limits, lease);
+      // Which limit refused: the account's when its window has no room, else the key's own.
+      const accountFull = inForce.per_minute - bank.usedByAccount(now) < units;
+      const refusal: AdmissionRefusal = accountFull
+        ? { reason: "rate_limited", limit: inForce.per_minute, scope: "account", retryInMs }
+        : {
+            reason: "rate_limited",
+            limit: inForce.key_per_minute ?? inForce.per_minute,
+            scope: "key",
+            retryInMs,
+          };
+      return refuse(refusal, limits, lease);
     }
     const day = utcDay(now);
     if (request.takesSlot) {
       // Slots and the day's count are read only for creates: a read never needs them.
       const active = slots.used(now);
-      if (active >= tier.in_flight) {
-        return refuse({ reason: "slots_full", used: active, limit: tier.in_flight }, limits);
+      if (active >= inForce.in_flight) {
+        return refuse({ reason: "slots_full", used: active, limit: inForce.in_flight }, limits);
       }
+    }
+    if (request.takesDailyQuota) {
       const daily = quota.used(day);
-      if (daily >= tier.per_day) {
+      if (daily >= inForce.per_day) {
         return refuse(
           {
             reason: "daily_quota",
             used: daily,
-            limit: tier.per_day,
+            limit: inForce.per_day,
             retryInMs: msToUtcMidnight(now),
           },
           limits,
@@ -159,11 +188,13 @@ export class Admission {
       slotId: null,
       quotaDay: null,
       idempotency: null,
-      holdMs: tier.max_submission_seconds * 1000,
+      holdMs: inForce.max_submission_seconds * 1000,
     };
     if (request.takesSlot) {
       ticket.slotId = crypto.randomUUID();
       slots.take(ticket.slotId, request.requestId, now, now + terms.lockMs);
+    }
+    if (request.takesDailyQuota) {
       quota.charge(day);
       ticket.quotaDay = day;
     }
@@ -186,7 +217,7 @@ export class Admission {
       watchSubmission: request.submissionId !== null && slots.mayRelease(request.submissionId),
       scopes: key.scopes,
       tier: account.tier,
-      limits: this.limits(account, tier, now),
+      limits: this.limits(account, key, inForce, now),
       lease,
     };
   }
@@ -200,13 +231,13 @@ export class Admission {
     const standing = this.standing(request.keyId, request.keyDigest, now);
     if (!standing.ok) return { outcome: "refused", refusal: standing.refusal };
     const { account, key } = standing;
-    const tier = tierPolicyOf(terms.tiers, account.tier);
+    const inForce = limitsInForce(terms.tiers, account, key);
     return {
       outcome: "answered",
-      lease: this.leaseAnswer(key.id, request.lease, this.limitsOf(tier), now),
+      lease: this.leaseAnswer(key.id, request.lease, this.limitsOf(inForce), now),
       scopes: key.scopes,
       tier: account.tier,
-      limits: this.limits(account, tier, now),
+      limits: this.limits(account, key, inForce, now),
     };
   }
 }

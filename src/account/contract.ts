@@ -5,7 +5,14 @@
  */
 import type { TierPolicy } from "../config/policy";
 import type { LeaseAsk, LeaseGrant } from "../leases/lease-terms";
-import type { AccountRecord, AccountStatus, KeyRecord, Scope } from "../model/records";
+import type {
+  AccountLimits,
+  AccountRecord,
+  AccountStatus,
+  KeyLimits,
+  KeyRecord,
+  Scope,
+} from "../model/records";
 
 /**
  * What the object needs from the Worker's configuration, given in each call rather than read
@@ -17,9 +24,11 @@ export interface AccountTerms {
   lockMs: number;
 }
 
-/** What the RateLimit header is built from: the per-minute window's state. */
+/** What the RateLimit headers are built from: the limits in force and the window's state. */
 export interface LimitSnapshot {
   tier: string;
+  /** The limits in force for this caller (its account's overrides and key's own included). */
+  policy: { per_minute: number; per_day: number; in_flight: number };
   minute: { limit: number; remaining: number; resetSeconds: number };
 }
 
@@ -33,8 +42,10 @@ export interface AdmissionRequest {
   keyDigest: string;
   /** The scope the route needs, re-checked against the authoritative key. */
   requiredScope: Scope | null;
-  /** A job start (a submission create) takes an in-flight slot and a unit of daily quota. */
+  /** A job start (a submission create) takes an in-flight slot. */
   takesSlot: boolean;
+  /** It takes a unit of the daily quota (given back when the origin does not answer 2xx). */
+  takesDailyQuota: boolean;
   idempotency: IdempotencyClaim | null;
   requestId: string;
   /** The id of a job read or end: the object says whether its end could free a slot. */
@@ -58,6 +69,8 @@ export interface LeaseAnswer {
   /** The window had no room for all that was asked (or for the request): nothing is free. */
   full: boolean;
   retryInMs: number;
+  /** When full: whose limit it is (the account's, or the key's own). */
+  fullScope: "account" | "key";
   /** Held submissions and whether a create is pending: a leased job read may free a slot. */
   jobs: { held: string[]; pending: boolean };
 }
@@ -86,7 +99,7 @@ export type AdmissionRefusal =
   | { reason: "scope_missing"; scope: Scope }
   | { reason: "idempotency_mismatch" }
   | { reason: "idempotency_in_progress"; retryInMs: number }
-  | { reason: "rate_limited"; limit: number; retryInMs: number }
+  | { reason: "rate_limited"; limit: number; scope: "account" | "key"; retryInMs: number }
   | { reason: "slots_full"; used: number; limit: number }
   | { reason: "daily_quota"; used: number; limit: number; retryInMs: number };
 
@@ -152,11 +165,14 @@ export interface KeyPatch {
   scopes?: Scope[];
   name?: string | null;
   expires_at?: number | null;
+  limits?: KeyLimits;
 }
 
 export interface AccountPatch {
   tier?: string;
   status?: AccountStatus;
+  /** Merged into the account's: a field given replaces it, null returns it to the tier's. */
+  limits?: Partial<AccountLimits>;
 }
 
 export type RotationResult =

@@ -68,6 +68,9 @@ const MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL,
      expired INTEGER NOT NULL DEFAULT 0
    );`,
+  // Limits of an account (beside its tier's) and of a key (beside its account's), as JSON.
+  `ALTER TABLE account ADD COLUMN limits TEXT;
+   ALTER TABLE api_keys ADD COLUMN limits TEXT;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,8 +1,14 @@
 import type { Policy } from "../config/policy";
 import { GatewayError } from "../errors/gateway-error";
-import { ACCOUNT_STATUSES, type AccountStatus, SCOPES, type Scope } from "../model/records";
+import {
+  ACCOUNT_STATUSES,
+  type AccountLimits,
+  type AccountStatus,
+  type KeyLimits,
+  type Scope,
+} from "../model/records";
 import { readBodyWithLimit } from "../validation/body-reader";
-import { parseJsonBody } from "../validation/submission-body";
+import { parseJsonBody } from "../validation/json-parse";
 
 /** Validation of admin API bodies; every failure is 400 `invalid_body` naming the field. */
 export type JsonObject = Record<string, unknown>;
@@ -65,11 +71,53 @@ export function status(value: unknown): AccountStatus {
   return value as AccountStatus;
 }
 
-export function scopes(value: unknown): Scope[] {
-  if (!Array.isArray(value) || !value.every((scope) => SCOPES.includes(scope as Scope))) {
-    throw invalidField("scopes", `scopes must be a list of: ${SCOPES.join(", ")}.`);
+/** A key's scopes: each one the route document declares. */
+export function scopes(value: unknown, declared: readonly string[]): Scope[] {
+  if (
+    !Array.isArray(value) ||
+    !value.every((scope) => typeof scope === "string" && declared.includes(scope))
+  ) {
+    throw invalidField("scopes", `scopes must be a list of: ${declared.join(", ")}.`);
   }
   return [...new Set(value as Scope[])];
+}
+
+function limitValue(value: unknown, field: string): number | null {
+  if (value === null) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw invalidField(field, `${field} must be a positive integer, or null for none.`);
+  }
+  return value;
+}
+
+function limitsObject(value: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidField("limits", `limits must be an object of ${allowed.join(", ")}.`);
+  }
+  for (const field of Object.keys(value)) {
+    if (!allowed.includes(field))
+      throw invalidField(`limits.${field}`, `limits.${field} is not a known limit.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A key's own limit (`{"per_minute": N}`; null clears it). */
+export function keyLimits(value: unknown): KeyLimits {
+  const limits = limitsObject(value, ["per_minute"]);
+  return {
+    per_minute:
+      limits.per_minute === undefined ? null : limitValue(limits.per_minute, "limits.per_minute"),
+  };
+}
+
+/** An account's overrides: only the fields given change; null returns one to the tier's. */
+export function accountLimits(value: unknown): Partial<AccountLimits> {
+  const limits = limitsObject(value, ["per_minute", "in_flight", "per_day"]);
+  const patch: Partial<AccountLimits> = {};
+  for (const field of ["per_minute", "in_flight", "per_day"] as const) {
+    if (limits[field] !== undefined) patch[field] = limitValue(limits[field], `limits.${field}`);
+  }
+  return patch;
 }
 
 export function name(value: unknown): string | null {

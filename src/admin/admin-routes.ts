@@ -6,7 +6,7 @@ import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { keyDirectory } from "../keys/key-directory";
 import { digestApiKey, generateApiKey, generateKeyId } from "../keys/key-format";
-import type { KeyRecord } from "../model/records";
+import { type KeyRecord, NO_KEY_LIMITS } from "../model/records";
 import { adminAuth } from "./admin-auth";
 import * as input from "./admin-input";
 import { accountView, issuedKeyView, keyView } from "./admin-views";
@@ -54,10 +54,11 @@ export function adminRoutes(clock: Clock) {
   admin.patch("/accounts/:id", async (c) => {
     const id = c.req.param("id");
     const body = await input.readJsonObject(c.req.raw);
-    input.rejectUnknown(body, ["tier", "status"]);
+    input.rejectUnknown(body, ["tier", "status", "limits"]);
     const patch = {
       ...(body.tier === undefined ? {} : { tier: input.tier(body.tier, c.get("config").policy) }),
       ...(body.status === undefined ? {} : { status: input.status(body.status) }),
+      ...(body.limits === undefined ? {} : { limits: input.accountLimits(body.limits) }),
     };
     const updated = input.isAccountId(id)
       ? await accountStub(c.env.ACCOUNTS, id).updateAccount(patch)
@@ -82,20 +83,21 @@ export function adminRoutes(clock: Clock) {
 
   admin.post("/keys", async (c) => {
     const body = await input.readJsonObject(c.req.raw);
-    input.rejectUnknown(body, ["account_id", "scopes", "name", "expires_at"]);
+    input.rejectUnknown(body, ["account_id", "scopes", "name", "expires_at", "limits"]);
     const accountId = input.accountId(body.account_id, "account_id");
     const plaintext = generateApiKey(c.get("config").policy.key_prefix);
     const key: KeyRecord = {
       id: generateKeyId(),
       account_id: accountId,
       digest: digestApiKey(plaintext),
-      scopes: input.scopes(body.scopes),
+      scopes: input.scopes(body.scopes, c.get("routes").scopes),
       name: body.name === undefined ? null : input.name(body.name),
       created_at: clock.now(),
       expires_at:
         body.expires_at === undefined ? null : input.timestamp(body.expires_at, "expires_at"),
       revoked_at: null,
       rotated_at: null,
+      limits: body.limits === undefined ? NO_KEY_LIMITS : input.keyLimits(body.limits),
     };
     const created = await accountStub(c.env.ACCOUNTS, accountId).createKey(key);
     if (created === null) throw notFound("account");
@@ -136,9 +138,12 @@ export function adminRoutes(clock: Clock) {
 
   admin.patch("/keys/:id", async (c) => {
     const body = await input.readJsonObject(c.req.raw);
-    input.rejectUnknown(body, ["scopes", "name", "expires_at"]);
+    input.rejectUnknown(body, ["scopes", "name", "expires_at", "limits"]);
     const patch: KeyPatch = {
-      ...(body.scopes === undefined ? {} : { scopes: input.scopes(body.scopes) }),
+      ...(body.scopes === undefined
+        ? {}
+        : { scopes: input.scopes(body.scopes, c.get("routes").scopes) }),
+      ...(body.limits === undefined ? {} : { limits: input.keyLimits(body.limits) }),
       ...(body.name === undefined ? {} : { name: input.name(body.name) }),
       ...(body.expires_at === undefined
         ? {}

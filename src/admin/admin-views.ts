@@ -12,6 +12,8 @@ export function accountView(account: AccountRecord, usage?: AccountUsage) {
     tier: account.tier,
     status: account.status,
     created_at: rfc3339(account.created_at),
+    // The account's own limits (null: its tier's); usage shows the limits in force.
+    limits: account.limits,
     ...(usage === undefined ? {} : { usage }),
   };
 }
@@ -27,6 +29,7 @@ export function keyView(key: KeyRecord) {
     expires_at: rfc3339(key.expires_at),
     revoked_at: rfc3339(key.revoked_at),
     rotated_at: rfc3339(key.rotated_at),
+    limits: key.limits,
   };
 }
 

@@ -1,18 +1,19 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock";
-import { configFor } from "../config/config";
+import { configFor, type GatewayConfig } from "../config/config";
 import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { exit } from "../exit/exit";
 import { rawPathOf } from "../http/raw-path";
 import { requestIdFor } from "../http/request-id";
+import type { RouteTable } from "../routes/route-table";
 import { adminRoutes } from "./admin-routes";
 
 /**
  * The gateway's own endpoints, under the literal `/_gateway/` prefix: health and the admin API.
  * No key, no limits; every answer (and every error, through `onError`) leaves by the one exit.
  */
-export function gatewayRoutes(clock: Clock) {
+export function gatewayRoutes(clock: Clock, routesFor: (config: GatewayConfig) => RouteTable) {
   const app = new Hono<GatewayRoutesEnv>({ getPath: (request) => rawPathOf(request.url) });
   app.use("*", async function gatewayRequest(c, next) {
     c.set("call", {
@@ -28,7 +29,9 @@ export function gatewayRoutes(clock: Clock) {
       limits: null,
     });
     c.set("exited", false);
-    c.set("config", configFor(c.env));
+    const config = configFor(c.env);
+    c.set("config", config);
+    c.set("routes", routesFor(config));
     await next();
     if (!c.get("exited")) c.res = exit(c.get("call"), c.res, null, null, clock.now());
   });

@@ -4,7 +4,10 @@ import type { Bindings } from "../env";
 import type { ExitContext } from "../exit/exit";
 import { requestIdFor } from "../http/request-id";
 import type { Identity } from "../model/records";
-import { matchRoute, type RouteMatch } from "../routes/route-table";
+import type { Operation } from "../routes/operation";
+import type { RouteMatch, RouteTable } from "../routes/route-table";
+
+const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["POST", "PATCH", "DELETE"]);
 
 /**
  * One API request on its way through the pipeline: a plain object, built once, that each step
@@ -48,6 +51,7 @@ export class ApiRequest implements ExitContext {
     readonly env: Bindings,
     readonly ctx: ExecutionContext,
     readonly config: GatewayConfig,
+    private readonly routes: RouteTable,
     readonly started: number,
   ) {
     this.method = request.method;
@@ -58,8 +62,38 @@ export class ApiRequest implements ExitContext {
     if (this.matched === null) {
       const url = this.request.url;
       const query = url.indexOf("?");
-      this.matched = matchRoute(this.method, this.rawPath, query === -1 ? "" : url.slice(query));
+      this.matched = this.routes.match(
+        this.method,
+        this.rawPath,
+        query === -1 ? "" : url.slice(query),
+      );
     }
     return this.matched;
+  }
+
+  /** The route document's operation for this request (null: any valid key, cost 1). */
+  get operation(): Operation | null {
+    return this.route.operation;
+  }
+
+  /** Units of the per-minute window this request costs. */
+  get cost(): number {
+    return this.route.operation?.cost ?? 1;
+  }
+
+  /** It starts a job, and so takes an in-flight slot. */
+  get startsJob(): boolean {
+    return this.route.operation?.job?.role === "start";
+  }
+
+  /** It takes a unit of the daily quota. */
+  get takesDailyQuota(): boolean {
+    return this.route.operation?.dailyQuota ?? false;
+  }
+
+  /** Its Idempotency-Key is processed (the document says; unnamed routes: POST, PATCH, DELETE). */
+  get processesIdempotency(): boolean {
+    const operation = this.route.operation;
+    return operation === null ? IDEMPOTENT_METHODS.has(this.method) : operation.idempotency;
   }
 }

@@ -73,7 +73,8 @@ export function handleApiRequest(
   const started = deps.clock.now();
   let req: ApiRequest;
   try {
-    req = new ApiRequest(request, rawPath, env, ctx, configFor(env), started);
+    const config = configFor(env);
+    req = new ApiRequest(request, rawPath, env, ctx, config, deps.routes(config), started);
   } catch (fault) {
     return exitWithoutConfig(request, rawPath, started, fault, deps);
   }

@@ -24,9 +24,15 @@ export function scopeRequired(scope: Scope): GatewayError {
   return refusal;
 }
 
-export function rateLimited(limit: number, retryInMs: number, internalReason?: string) {
+/** 429 `rate_limited`: which limit refused (`limit_scope`: the account's or the key's own). */
+export function rateLimited(
+  limit: number,
+  scope: "account" | "key",
+  retryInMs: number,
+  internalReason?: string,
+) {
   return new GatewayError("rate_limited", {
-    details: { limit, window_s: 60 },
+    details: { limit, window_s: 60, limit_scope: scope },
     retryAfter: Math.max(1, Math.ceil(retryInMs / 1000)),
     ...(internalReason === undefined ? {} : { internalReason }),
   });
@@ -71,7 +77,7 @@ export function admissionRefusal(refusal: AdmissionRefusal): GatewayError {
         retryAfter: Math.max(1, Math.ceil(refusal.retryInMs / 1000)),
       });
     case "rate_limited":
-      return rateLimited(refusal.limit, refusal.retryInMs);
+      return rateLimited(refusal.limit, refusal.scope, refusal.retryInMs);
     case "slots_full":
       return new GatewayError("too_many_active_api_requests", {
         details: { used: refusal.used, limit: refusal.limit },

@@ -18,6 +18,11 @@ export interface TierPolicy {
   max_num_genes: number;
   /** A held in-flight slot is freed after this long even if nobody reports the run finished. */
   max_submission_seconds: number;
+  /**
+   * Caps the route document maps body fields to (`x-gateway.tier_caps`): any positive integer
+   * field named `max_<name>`, beside the two of the submissions API above.
+   */
+  [cap: `max_${string}`]: number;
 }
 
 export interface Policy {
@@ -97,15 +102,27 @@ function rejectUnknownFields(value: Record<string, unknown>, known: readonly str
   }
 }
 
+/** A cap the route document may name: `max_` and a lowercase name. */
+const CAP_FIELD = /^max_[a-z0-9_]{1,60}$/;
+
 function parseTier(value: unknown, field: string, base: TierPolicy | undefined): TierPolicy {
   if (!isRecord(value)) throw new ConfigError(field, "must be an object");
-  rejectUnknownFields(value, TIER_FIELDS, field);
-  const tier = { ...base } as Partial<TierPolicy>;
+  for (const name of Object.keys(value)) {
+    if (!TIER_FIELDS.includes(name as keyof TierPolicy) && !CAP_FIELD.test(name)) {
+      throw new ConfigError(`${field}.${name}`, "is not a known field");
+    }
+  }
+  const tier: Record<string, number> = { ...base };
   for (const name of TIER_FIELDS) {
     if (value[name] !== undefined) tier[name] = positiveInteger(value[name], `${field}.${name}`);
     else if (base === undefined) throw new ConfigError(`${field}.${name}`, "is required");
   }
-  return tier as TierPolicy;
+  for (const [name, cap] of Object.entries(value)) {
+    if (!TIER_FIELDS.includes(name as keyof TierPolicy)) {
+      tier[name] = positiveInteger(cap, `${field}.${name}`);
+    }
+  }
+  return tier as unknown as TierPolicy;
 }
 
 /**

@@ -83,13 +83,14 @@ function setRateLimitHeaders(
   now: number,
 ): void {
   const caller = call.caller as NonNullable<ExitContext["caller"]>;
-  const tier = tierPolicyOf(config.policy.tiers, call.limits?.tier ?? caller.tier);
-  const minute = (call.limits ?? limitsCache?.recall(caller.accountId, now))?.minute ?? {
-    limit: tier.per_minute,
-    remaining: tier.per_minute,
+  const known = call.limits ?? limitsCache?.recall(caller.keyId, now) ?? null;
+  const inForce = known?.policy ?? tierPolicyOf(config.policy.tiers, caller.tier);
+  const minute = known?.minute ?? {
+    limit: inForce.per_minute,
+    remaining: inForce.per_minute,
     resetSeconds: 0,
   };
-  response.headers.set("RateLimit-Policy", rateLimitPolicy(tier));
+  response.headers.set("RateLimit-Policy", rateLimitPolicy(inForce));
   response.headers.set(
     "RateLimit",
     rateLimitState(response.status === 429 ? { ...minute, remaining: 0 } : minute),

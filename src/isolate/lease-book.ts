@@ -18,6 +18,8 @@ export class KeyLeases {
   limits: LimitSnapshot | null = null;
   limitsAt = 0;
   jobs: LeaseAnswer["jobs"] = { held: [], pending: false };
+  /** Whose limit was full when the object last said so. */
+  fullScope: "account" | "key" = "account";
   /** The call on its way, for reads that wait for it instead of calling again. */
   pending: Promise<void> | null = null;
 
@@ -29,7 +31,13 @@ export class KeyLeases {
 
   /** Takes what the object said with a lease answer. */
   learn(
-    answer: { scopes: Scope[]; tier: string; limits: LimitSnapshot; jobs?: LeaseAnswer["jobs"] },
+    answer: {
+      scopes: Scope[];
+      tier: string;
+      limits: LimitSnapshot;
+      jobs?: LeaseAnswer["jobs"];
+      fullScope?: "account" | "key";
+    },
     now: number,
   ): void {
     this.scopes = answer.scopes;
@@ -37,6 +45,7 @@ export class KeyLeases {
     this.limits = answer.limits;
     this.limitsAt = now;
     if (answer.jobs !== undefined) this.jobs = answer.jobs;
+    if (answer.fullScope !== undefined) this.fullScope = answer.fullScope;
   }
 
   /** Whether a leased read of this submission could free a slot (a held id, or a create pending). */
@@ -53,6 +62,7 @@ export class KeyLeases {
     const elapsed = Math.floor((now - this.limitsAt) / 1000);
     return {
       tier: this.tier,
+      policy: this.limits.policy,
       minute: {
         limit: this.limits.minute.limit,
         remaining,

@@ -1,41 +1,61 @@
-/** The longest this isolate believes an account's window is full (contract section 10). */
+/** The longest this isolate believes a window is full (contract section 10). */
 export const KNOWN_FULL_MS = 1_000;
 
 /**
- * Accounts this isolate knows to be at their per-minute limit, and until when. The account's
- * object said so (a refusal with the time the window frees), and only time, a raised limit or a
- * lowered cost frees a window — a refusal consumes nothing — so for up to KNOWN_FULL_MS the edge
- * refuses by itself and the flood never reaches the object; a limit raised meanwhile is seen
- * within that second.
+ * Accounts (and keys with a limit of their own) this isolate knows to be at their per-minute
+ * limit. The account's object said so (a refusal with the time the window frees), and only
+ * time, a raised limit or a lower cost frees a window — a refusal consumes nothing — so for up
+ * to KNOWN_FULL_MS the edge refuses by itself and the flood never reaches the object; a limit
+ * raised meanwhile binds within that second.
  */
 export interface KnownFull {
   /** Milliseconds until the window has room, as the object said (the Retry-After). */
   retryInMs: number;
+  /** The limit that refused, and whose it is. */
   limit: number;
+  scope: "account" | "key";
+}
+
+interface Entry {
+  until: number;
+  freeAt: number;
+  limit: number;
+  scope: "account" | "key";
 }
 
 export class RateLimitedMemo {
-  private readonly until = new Map<string, { until: number; freeAt: number; limit: number }>();
+  private readonly full = new Map<string, Entry>();
 
-  constructor(private readonly maxAccounts = 10_000) {}
+  constructor(private readonly maxEntries = 10_000) {}
 
-  remember(accountId: string, now: number, freeInMs: number, limit: number): void {
-    if (this.until.size >= this.maxAccounts) this.until.clear();
-    this.until.set(accountId, {
-      until: now + Math.min(freeInMs, KNOWN_FULL_MS),
-      freeAt: now + freeInMs,
-      limit,
+  remember(
+    accountId: string,
+    keyId: string,
+    refusal: { limit: number; scope: "account" | "key"; retryInMs: number },
+    now: number,
+  ): void {
+    if (this.full.size >= this.maxEntries) this.full.clear();
+    const id = refusal.scope === "account" ? accountId : `${accountId}\n${keyId}`;
+    this.full.set(id, {
+      until: now + Math.min(refusal.retryInMs, KNOWN_FULL_MS),
+      freeAt: now + refusal.retryInMs,
+      limit: refusal.limit,
+      scope: refusal.scope,
     });
   }
 
-  /** The account's window is known full at `now`: until when, and at which limit. */
-  knownFull(accountId: string, now: number): KnownFull | null {
-    const entry = this.until.get(accountId);
+  /** The account's window (or this key's own) is known full at `now`: until when, which limit. */
+  knownFull(accountId: string, keyId: string, now: number): KnownFull | null {
+    return this.entry(accountId, now) ?? this.entry(`${accountId}\n${keyId}`, now);
+  }
+
+  private entry(id: string, now: number): KnownFull | null {
+    const entry = this.full.get(id);
     if (entry === undefined) return null;
     if (entry.until <= now) {
-      this.until.delete(accountId);
+      this.full.delete(id);
       return null;
     }
-    return { retryInMs: entry.freeAt - now, limit: entry.limit };
+    return { retryInMs: entry.freeAt - now, limit: entry.limit, scope: entry.scope };
   }
 }

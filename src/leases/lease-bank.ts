@@ -278,8 +278,8 @@ export class LeaseBank {
     return next;
   }
 
-  resetSeconds(now: number): number {
+  resetSeconds(now: number, keyId?: string): number {
     this.settle(now);
-    return this.windows.account.resetSeconds(now);
+    return (keyId === undefined ? this.windows.account : this.windows.key(keyId)).resetSeconds(now);
   }
 }

@@ -6,8 +6,28 @@
 export type AccountStatus = "active" | "disabled" | "unverified";
 export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "disabled", "unverified"];
 
-export const SCOPES = ["submissions:read", "submissions:write"] as const;
-export type Scope = (typeof SCOPES)[number];
+/** A scope a key holds: one the route document declares (`x-gateway.scopes`). */
+export type Scope = string;
+
+/** An account's own limits, each in force instead of its tier's (null: the tier's). */
+export interface AccountLimits {
+  per_minute: number | null;
+  in_flight: number | null;
+  per_day: number | null;
+}
+
+export const NO_ACCOUNT_LIMITS: AccountLimits = Object.freeze({
+  per_minute: null,
+  in_flight: null,
+  per_day: null,
+});
+
+/** A key's own limit, in force beside its account's (null: none). */
+export interface KeyLimits {
+  per_minute: number | null;
+}
+
+export const NO_KEY_LIMITS: KeyLimits = Object.freeze({ per_minute: null });
 
 export interface AccountRecord {
   id: string;
@@ -15,6 +35,7 @@ export interface AccountRecord {
   status: AccountStatus;
   /** Milliseconds since the epoch. */
   created_at: number;
+  limits: AccountLimits;
 }
 
 export interface KeyRecord {
@@ -28,6 +49,7 @@ export interface KeyRecord {
   expires_at: number | null;
   revoked_at: number | null;
   rotated_at: number | null;
+  limits: KeyLimits;
 }
 
 /** Who is calling: the key's account, id, digest, scopes and tier. */

@@ -1,5 +1,6 @@
 import type { OriginOutcome, StoredResponse } from "../account/contract";
-import type { RouteKind } from "../routes/route-table";
+import { parsePointer, valueAt } from "../routes/json-pointer";
+import type { JobRole } from "../routes/operation";
 
 /** Answers that mean "not processed, retry": they free the Idempotency-Key instead of storing. */
 export const NOT_PROCESSED_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 502, 503, 504]);
@@ -10,14 +11,6 @@ export const NOT_PROCESSED_STATUSES: ReadonlySet<number> = new Set([408, 425, 42
  * would not be the same answer.
  */
 export const MAX_STORED_BODY_BYTES = 8 * 1024 * 1024;
-
-/** Statuses of a submission that mean its run is over, so its in-flight slot frees. */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
-  "succeeded",
-  "failed",
-  "cancelled",
-  "completed",
-]);
 
 /** Headers that describe this exchange rather than the answer, so are not replayed. */
 const NOT_STORED_HEADERS = new Set([
@@ -50,10 +43,6 @@ function stringField(value: unknown, field: string): string | null {
   return typeof found === "string" ? found : null;
 }
 
-function jsonField(body: Uint8Array | null, field: string): string | null {
-  return stringField(jsonValue(body), field);
-}
-
 /**
  * The origin's own "still processing this key" (409 `idempotency_key_in_progress`): it means
  * "not processed, retry" like a 429, so storing it would answer the key with a 409 for a day.
@@ -69,12 +58,22 @@ function isOriginInProgress(status: number, body: Uint8Array | null): boolean {
   return stringField(error, "code") === "idempotency_key_in_progress";
 }
 
+/** The string at a JSON pointer of an answer's JSON body, or null. */
+function stringAt(body: Uint8Array | null, pointer: string): string | null {
+  const tokens = parsePointer(pointer);
+  if (tokens === null) return null;
+  const found = valueAt(jsonValue(body), tokens);
+  return typeof found === "string" ? found : null;
+}
+
 /** What completion needs from an origin answer (any status passed to the client), once read. */
 export function describeAnswer(input: {
   status: number;
   headers: Headers;
   body: Uint8Array | null;
   storeForReplay: boolean;
+  /** The operation's job role: a 2xx job start carries the job's id. */
+  job: JobRole | null;
 }): OriginOutcome {
   const created = input.status >= 200 && input.status < 300;
   const storable: StoredResponse | null =
@@ -87,20 +86,17 @@ export function describeAnswer(input: {
   return {
     kind: "answered",
     status: input.status,
-    submissionId: created ? jsonField(input.body, "id") : null,
+    submissionId:
+      created && input.job?.role === "start" ? stringAt(input.body, input.job.idPointer) : null,
     storable,
   };
 }
 
-/** Whether a 2xx answer on this route shows the submission's run is over. */
-export function finishesSubmission(
-  kind: RouteKind,
-  status: number,
-  body: Uint8Array | null,
-): boolean {
-  if (status < 200 || status >= 300) return false;
-  if (kind === "cancel_submission") return true;
-  if (kind !== "get_submission") return false;
-  const state = jsonField(body, "status");
-  return state !== null && TERMINAL_STATUSES.has(state);
+/** Whether a 2xx answer shows the job's run is over: a job end, or a read of a terminal status. */
+export function endsJob(job: JobRole | null, status: number, body: Uint8Array | null): boolean {
+  if (job === null || status < 200 || status >= 300) return false;
+  if (job.role === "end") return true;
+  if (job.role !== "read") return false;
+  const state = stringAt(body, job.statusPointer);
+  return state !== null && job.terminal.has(state);
 }

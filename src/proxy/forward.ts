@@ -7,7 +7,7 @@ import { readLimited } from "../http/read-limited";
 import { breakerFor, parseRetryAfter } from "../isolate/origin-breaker";
 import type { Identity } from "../model/records";
 import type { RouteMatch } from "../routes/route-table";
-import { describeAnswer, finishesSubmission, MAX_STORED_BODY_BYTES } from "./completion";
+import { describeAnswer, endsJob, MAX_STORED_BODY_BYTES } from "./completion";
 import { exchangeWithOrigin, type OpenExchange } from "./origin-exchange";
 import { originHeaders } from "./origin-request";
 import {
@@ -128,7 +128,13 @@ export async function forwardToOrigin(input: ForwardInput): Promise<Forwarded> {
   const responseHeaders = clientHeaders(origin, config.originUrl);
   const storeForReplay = ticket?.idempotency != null;
   const describe = (seen: Uint8Array): OriginOutcome =>
-    describeAnswer({ status: origin.status, headers: responseHeaders, body: seen, storeForReplay });
+    describeAnswer({
+      status: origin.status,
+      headers: responseHeaders,
+      body: seen,
+      storeForReplay,
+      job: route.operation?.job ?? null,
+    });
 
   if (origin.status >= 500) {
     const retryAfter =
@@ -150,12 +156,12 @@ export async function forwardToOrigin(input: ForwardInput): Promise<Forwarded> {
 
   // A get or cancel may show a held submission's run is over; the account's object said on
   // admission whether this id is one it could release.
-  const watch = input.watchSubmission && route.submissionId !== null;
+  const watch = input.watchSubmission && route.jobId !== null;
   const finish = async (seen: Uint8Array | null): Promise<void> => {
     if (seen === null) return;
     await report(describe(seen));
-    if (!watch || !finishesSubmission(route.kind, origin.status, seen)) return;
-    const submissionId = route.submissionId as string;
+    if (!watch || !endsJob(route.operation?.job ?? null, origin.status, seen)) return;
+    const submissionId = route.jobId as string;
     await Promise.resolve()
       .then(() => input.account().releaseSubmission(submissionId, accountTerms(config)))
       .catch(() => false);

@@ -1,31 +1,33 @@
-import type { Scope } from "../model/records";
+import type { Operation } from "./operation";
 
 /**
- * The route table of contract section 6. Paths are matched on a canonical form (empty segments
- * dropped, static segments compared case-insensitively after percent-decoding), so `//v1/x/`,
+ * The route table compiled from the route document (compile-routes.ts). Paths are matched on a
+ * canonical form (empty segments dropped, dot segments resolved, static segments compared
+ * case-insensitively after percent-decoding, `%2F` and `%5C` as separators), so `//v1/x/`,
  * `/V1/SUBMISSIONS` or `/v1/%73ubmissions` cannot slip past a route's checks; the canonical
  * path is what the origin receives.
  */
-export type RouteKind =
-  | "create_submission"
-  | "list_submissions"
-  | "get_submission"
-  | "cancel_submission"
-  | "delete_submission"
-  | "other";
-
 export interface RouteMatch {
-  kind: RouteKind;
-  /** null: any valid key. */
-  scope: Scope | null;
-  /** The submission id of `/v1/submissions/{id}` routes. */
-  submissionId: string | null;
+  /** The operation the document gives this method on this path; null: any valid key, cost 1. */
+  operation: Operation | null;
+  /** Path parameters of the matched template, decoded (as the origin's JSON spells them). */
+  params: Readonly<Record<string, string>>;
+  /** The job this request reads or ends (its id parameter), when its operation has one. */
+  jobId: string | null;
   /** Canonical path (no query) forwarded to the origin. */
   path: string;
   /** The query string as received, with its `?` (or empty), forwarded unchanged. */
   search: string;
   /** True for paths whose first segment is `_gateway` in any spelling: never proxied. */
   gatewayOwned: boolean;
+}
+
+/** One path of the document: its segments (null where a parameter stands) and operations. */
+export interface Template {
+  template: string;
+  segments: readonly string[];
+  params: readonly (string | null)[];
+  operations: ReadonlyMap<string, Operation>;
 }
 
 function decodeSegment(segment: string): string {
@@ -47,7 +49,7 @@ const SEPARATOR = /\/|%2f|%5c/i;
 /**
  * The path's segments with empty ones dropped and dot segments (in any spelling: `.`, `%2e`,
  * `..`, `%2E%2E`) resolved, as the origin's URL parser would resolve them; otherwise
- * `/x/..%2Fv1/submissions` would be classified as "other" here and arrive at the origin as
+ * `/x/..%2Fv1/submissions` would be matched as some other path here and arrive at the origin as
  * `/v1/submissions`.
  */
 function canonicalSegments(rawPath: string): { raw: string[]; decoded: string[] } {
@@ -70,50 +72,60 @@ function canonicalSegments(rawPath: string): { raw: string[]; decoded: string[] 
   return { raw, decoded };
 }
 
-export function matchRoute(method: string, rawPath: string, search = ""): RouteMatch {
-  const { raw: segments, decoded } = canonicalSegments(rawPath);
-  const path = `/${segments.join("/")}`;
-  const lowered = decoded.map((segment) => segment.toLowerCase());
-  const gatewayOwned = lowered[0] === "_gateway";
-  const base = { submissionId: null, path, search, gatewayOwned };
-  if (lowered[0] !== "v1" || lowered[1] !== "submissions") {
-    return { ...base, kind: "other", scope: null };
-  }
-  const canonicalBase = "/v1/submissions";
-  if (segments.length === 2) {
-    if (method === "POST") {
-      return {
-        ...base,
-        path: canonicalBase,
-        kind: "create_submission",
-        scope: "submissions:write",
-      };
-    }
-    // HEAD reads like GET: it must not skip the read scope.
-    if (method === "GET" || method === "HEAD") {
-      return { ...base, path: canonicalBase, kind: "list_submissions", scope: "submissions:read" };
-    }
-    return { ...base, path: canonicalBase, kind: "other", scope: null };
-  }
-  const id = segments[2] as string;
-  // The id as the origin's JSON spells it (decoded), for matching held slots; the path keeps
-  // the client's encoding.
-  const withId = { ...base, submissionId: decoded[2] as string, path: `${canonicalBase}/${id}` };
-  if (segments.length === 3) {
-    if (method === "GET" || method === "HEAD") {
-      return { ...withId, kind: "get_submission", scope: "submissions:read" };
-    }
-    if (method === "DELETE") {
-      return { ...withId, kind: "delete_submission", scope: "submissions:write" };
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+export class RouteTable {
+  /** Templates by segment count, each with its static segments lower-cased for matching. */
+  private readonly bySize = new Map<number, { template: Template; lowered: (string | null)[] }[]>();
+
+  constructor(
+    readonly templates: readonly Template[],
+    /** The scopes the document declares: the only ones a key may hold. */
+    readonly scopes: readonly string[],
+  ) {
+    for (const template of templates) {
+      const lowered = template.segments.map((segment, i) =>
+        template.params[i] === null ? segment.toLowerCase() : null,
+      );
+      const list = this.bySize.get(template.segments.length) ?? [];
+      list.push({ template, lowered });
+      this.bySize.set(template.segments.length, list);
     }
   }
-  if (segments.length === 4 && lowered[3] === "cancel" && method === "POST") {
+
+  match(method: string, rawPath: string, search = ""): RouteMatch {
+    const { raw, decoded } = canonicalSegments(rawPath);
+    const lowered = decoded.map((segment) => segment.toLowerCase());
+    const gatewayOwned = lowered[0] === "_gateway";
+    for (const { template, lowered: statics } of this.bySize.get(raw.length) ?? []) {
+      if (!statics.every((segment, i) => segment === null || segment === lowered[i])) continue;
+      // The template's own spelling of static segments, the client's of parameters.
+      const path = `/${raw
+        .map((segment, i) => (statics[i] === null ? segment : template.segments[i]))
+        .join("/")}`;
+      const operation =
+        template.operations.get(method) ??
+        // HEAD reads like GET: it must not skip the read scope.
+        (method === "HEAD" ? (template.operations.get("GET") ?? null) : null);
+      let params = NO_PARAMS;
+      if (template.params.some((name) => name !== null)) {
+        const found: Record<string, string> = {};
+        template.params.forEach((name, i) => {
+          if (name !== null) found[name] = decoded[i] as string;
+        });
+        params = found;
+      }
+      const job = operation?.job ?? null;
+      const jobId = job !== null && job.role !== "start" ? (params[job.idParam] ?? null) : null;
+      return { operation, params, jobId, path, search, gatewayOwned };
+    }
     return {
-      ...withId,
-      path: `${canonicalBase}/${id}/cancel`,
-      kind: "cancel_submission",
-      scope: "submissions:write",
+      operation: null,
+      params: NO_PARAMS,
+      jobId: null,
+      path: `/${raw.join("/")}`,
+      search,
+      gatewayOwned,
     };
   }
-  return { ...base, kind: "other", scope: null };
 }

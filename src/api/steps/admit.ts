@@ -11,9 +11,6 @@ import { admissionRefusal, rateLimited, scopeRequired, storeUnavailable } from "
 import { replayResponse } from "../replay";
 import type { PipelineDeps, StepVerdict } from "./step";
 
-/** Units of the per-minute window a request costs. */
-const COST = 1;
-
 /**
  * Step 5: the account's Durable Object decides everything stateful at once, in one call. A
  * plain read of a busy key is admitted from this isolate's lease instead, with no call
@@ -27,22 +24,25 @@ export function admit(req: ApiRequest, deps: PipelineDeps): StepVerdict | Promis
   const caller = req.caller as Identity;
   const { memory, clock } = deps;
   if (req.idempotency === null) {
-    const full = memory.rateLimited.knownFull(caller.accountId, clock.now());
+    const now = clock.now();
+    const full = memory.rateLimited.knownFull(caller.accountId, caller.keyId, now);
     if (full !== null) {
+      const last = memory.limits.recall(caller.keyId, now);
       req.limits = {
         tier: caller.tier,
+        policy: last?.policy ?? policyOf(req, full.limit),
         minute: {
           limit: full.limit,
           remaining: 0,
           resetSeconds: Math.max(1, Math.ceil(full.retryInMs / 1000)),
         },
       };
-      return rateLimited(full.limit, full.retryInMs, "known at the edge");
+      return rateLimited(full.limit, full.scope, full.retryInMs, "known at the edge");
     }
   }
   if (isPlainRead(req)) {
     const leases = memory.leases.get(caller.accountId, caller.keyId, caller.keyDigest);
-    return plainRead(req, deps, leases, planRead(leases.client, clock.now(), COST));
+    return plainRead(req, deps, leases, planRead(leases.client, clock.now(), req.cost));
   }
   return settledCall(req, deps, callAdmit(req, null));
 }
@@ -52,8 +52,15 @@ function isPlainRead(req: ApiRequest): boolean {
   return (
     (req.method === "GET" || req.method === "HEAD") &&
     req.idempotency === null &&
-    req.route.kind !== "create_submission"
+    !req.startsJob &&
+    !req.takesDailyQuota
   );
+}
+
+/** The limits the tier sets, for answers made before the object said what is in force. */
+function policyOf(req: ApiRequest, perMinute: number) {
+  const tier = tierPolicyOf(req.config.policy.tiers, (req.caller as Identity).tier);
+  return { per_minute: perMinute, per_day: tier.per_day, in_flight: tier.in_flight };
 }
 
 function stubOf(req: ApiRequest): AccountStub {
@@ -63,18 +70,18 @@ function stubOf(req: ApiRequest): AccountStub {
 /** The one admission call; a stub that throws is the same as a call that fails. */
 function callAdmit(req: ApiRequest, lease: LeaseCall | null): Promise<AdmissionResult> {
   const caller = req.caller as Identity;
-  const { route } = req;
   try {
     return stubOf(req).admit(
       {
         keyId: caller.keyId,
         keyDigest: caller.keyDigest,
-        requiredScope: route.scope,
-        takesSlot: route.kind === "create_submission",
+        requiredScope: req.operation?.scope ?? null,
+        takesSlot: req.startsJob,
+        takesDailyQuota: req.takesDailyQuota,
         idempotency: req.idempotency,
         requestId: req.requestId,
-        submissionId: route.submissionId,
-        units: COST,
+        submissionId: req.route.jobId,
+        units: req.cost,
         lease: lease?.ask ?? null,
       },
       accountTerms(req.config),
@@ -105,12 +112,12 @@ function plainRead(
   switch (step.kind) {
     case "leased": {
       // The lease was granted after the object checked the key, its account and its scopes.
-      const required = req.route.scope;
+      const required = req.operation?.scope ?? null;
       if (required !== null && !leases.scopes.includes(required)) return scopeRequired(required);
       const caller = req.caller as Identity;
       req.caller = { ...caller, scopes: [...leases.scopes], tier: leases.tier };
       req.limits = leases.snapshot(step.remaining, now);
-      req.watchSubmission = leases.watches(req.route.submissionId);
+      req.watchSubmission = leases.watches(req.route.jobId);
       req.decision = "admitted";
       runBackground(req, deps, leases);
       return undefined;
@@ -120,11 +127,16 @@ function plainRead(
         leases.limits?.minute.limit ??
         tierPolicyOf(req.config.policy.tiers, (req.caller as Identity).tier).per_minute;
       req.limits = leases.snapshot(0, now);
-      return rateLimited(limit, step.retryInMs, "the object said the window is full");
+      return rateLimited(
+        limit,
+        leases.fullScope,
+        step.retryInMs,
+        "the object said the window is full",
+      );
     }
     case "wait":
       return (leases.pending ?? Promise.resolve()).then(() =>
-        plainRead(req, deps, leases, planRead(leases.client, deps.clock.now(), COST, false)),
+        plainRead(req, deps, leases, planRead(leases.client, deps.clock.now(), req.cost, false)),
       );
     case "call": {
       const call = callAdmit(req, step.call);
@@ -168,7 +180,9 @@ function track<T extends AdmissionResult | LeaseResult>(
             scopes: result.scopes,
             tier: result.tier,
             limits: result.limits,
-            ...(result.lease === null ? {} : { jobs: result.lease.jobs }),
+            ...(result.lease === null
+              ? {}
+              : { jobs: result.lease.jobs, fullScope: result.lease.fullScope }),
           },
           now,
         );
@@ -220,12 +234,12 @@ function settle(req: ApiRequest, deps: PipelineDeps, result: AdmissionResult): S
   const now = deps.clock.now();
   if (result.limits !== null) {
     req.limits = result.limits;
-    deps.memory.limits.remember(caller.accountId, result.limits, now);
+    deps.memory.limits.remember(caller.keyId, result.limits, now);
   }
   if (result.outcome === "refused") {
     const { refusal } = result;
     if (refusal.reason === "rate_limited") {
-      deps.memory.rateLimited.remember(caller.accountId, now, refusal.retryInMs, refusal.limit);
+      deps.memory.rateLimited.remember(caller.accountId, caller.keyId, refusal, now);
     }
     return admissionRefusal(refusal);
   }
@@ -246,12 +260,12 @@ function unreachable(req: ApiRequest, deps: PipelineDeps, err: unknown): Gateway
   if (!isPlainRead(req)) return storeUnavailable("limiter_unavailable", reason);
   const tier = tierPolicyOf(req.config.policy.tiers, caller.tier);
   if (!deps.memory.fallback.tryAdmit(caller.accountId, tier.per_minute, deps.clock.now())) {
-    return rateLimited(tier.per_minute, 60_000, `fallback limiter; ${reason}`);
+    return rateLimited(tier.per_minute, "account", 60_000, `fallback limiter; ${reason}`);
   }
   // The request's own log line records the pass (decision "fail_open") and why.
   req.decision = "fail_open";
   req.reason = reason;
   // Nothing is known about held slots: watch a get or cancel in case it frees one.
-  req.watchSubmission = req.route.submissionId !== null;
+  req.watchSubmission = req.route.jobId !== null;
   return undefined;
 }

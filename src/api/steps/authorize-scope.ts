@@ -4,7 +4,7 @@ import { scopeRequired } from "../refusals";
 
 /** Step 3: the route's scope, from the edge copy of the key (re-checked on admission). */
 export function authorizeScope(req: ApiRequest): GatewayError | undefined {
-  const required = req.route.scope;
+  const required = req.operation?.scope ?? null;
   const caller = req.caller;
   if (required === null || caller === null || caller.scopes.includes(required)) return undefined;
   return scopeRequired(required);

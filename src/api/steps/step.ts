@@ -1,12 +1,16 @@
 import type { Clock } from "../../clock";
+import type { GatewayConfig } from "../../config/config";
 import type { GatewayError } from "../../errors/gateway-error";
 import type { IsolateMemory } from "../../isolate/isolate-memory";
+import type { RouteTable } from "../../routes/route-table";
 import type { ApiRequest } from "../api-request";
 
-/** What the pipeline's steps share: the clock and what the isolate remembers. */
+/** What the pipeline's steps share: the clock, what the isolate remembers, the route table. */
 export interface PipelineDeps {
   clock: Clock;
   memory: IsolateMemory;
+  /** The compiled route document under a configuration (built once per configuration). */
+  routes: (config: GatewayConfig) => RouteTable;
 }
 
 /**

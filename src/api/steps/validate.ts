@@ -8,19 +8,19 @@ import {
   readBodyWithLimit,
 } from "../../validation/body-reader";
 import { scanHeaders } from "../../validation/header-values";
-import { validateListQuery } from "../../validation/list-query";
-import { validateSubmissionBody } from "../../validation/submission-body";
+import { validateJsonBody } from "../../validation/json-body";
+import { validateQuery } from "../../validation/query-params";
 import type { ApiRequest } from "../api-request";
 
-const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(["POST", "PATCH", "DELETE"]);
-
 /**
- * Step 4, what the request line and headers say: query parameters, the Idempotency-Key's
- * syntax, header values the origin would refuse, overrides the gateway will not pass on.
+ * Step 4, what the request line and headers say: query parameters (the route document's
+ * schemas), the Idempotency-Key's syntax, header values the origin would refuse, overrides the
+ * gateway will not pass on.
  */
 export function validateRequestLine(req: ApiRequest): GatewayError | undefined {
-  if (req.route.kind === "list_submissions") validateListQuery(req.route.search);
-  if (IDEMPOTENT_METHODS.has(req.method)) {
+  const operation = req.operation;
+  if (operation !== null) validateQuery(req.route.search, operation.query);
+  if (req.processesIdempotency) {
     const header = parseIdempotencyKey(req.request.headers.get("Idempotency-Key"));
     if (header.kind === "invalid") {
       return new GatewayError("invalid_parameter", {
@@ -36,20 +36,23 @@ export function validateRequestLine(req: ApiRequest): GatewayError | undefined {
 }
 
 /**
- * Step 4, the body. It is buffered where it must be read (validation, fingerprints) and where
- * no Content-Length frames it: a chunked body is counted to its end before anything is
+ * Step 4, the body. It is buffered where it must be read (validation, caps, fingerprints) and
+ * where no Content-Length frames it: a chunked body is counted to its end before anything is
  * admitted, so a 413 never reaches the account's object or the origin. A declared length is
  * checked here and enforced by the runtime while the body streams to the origin.
  */
 export function readBody(req: ApiRequest): GatewayError | undefined | Promise<undefined> {
-  const { request, route, config } = req;
-  if (request.body === null) return undefined;
-  const isCreate = route.kind === "create_submission";
-  const limit = isCreate
-    ? config.policy.submission_body_limit_bytes
-    : config.policy.default_body_limit_bytes;
+  const { request, config } = req;
+  const operation = req.operation;
+  const readsBody = operation?.readsBody ?? false;
+  if (request.body === null && !readsBody) return undefined;
+  const limit =
+    operation?.bodyLimitBytes ??
+    (req.startsJob
+      ? config.policy.submission_body_limit_bytes
+      : config.policy.default_body_limit_bytes);
   const chunked = !request.headers.has("Content-Length");
-  if (isCreate || req.idempotencyKey !== null || chunked) {
+  if (readsBody || req.idempotencyKey !== null || (request.body !== null && chunked)) {
     return readBodyWithLimit(request, limit).then((body) => {
       req.body = body;
       return undefined;
@@ -58,12 +61,14 @@ export function readBody(req: ApiRequest): GatewayError | undefined | Promise<un
   return declaredLengthExceeds(request, limit) ? bodyTooLarge(limit) : undefined;
 }
 
-/** Step 4, what the body says: a create's schema and its tier's caps. */
+/** Step 4, what the body says: the route document's schema and the tier's caps. */
 export function validateBody(req: ApiRequest): undefined {
-  if (req.route.kind !== "create_submission") return undefined;
+  const operation = req.operation;
+  if (operation === null || !operation.readsBody) return undefined;
   const tier = req.caller?.tier ?? "";
-  validateSubmissionBody(
+  validateJsonBody(
     req.body ?? new Uint8Array(0),
+    operation,
     tier,
     tierPolicyOf(req.config.policy.tiers, tier),
   );

@@ -22,6 +22,7 @@ describe("account usage", () => {
       tier: "pro",
       status: "active",
       created_at: expect.stringMatching(RFC3339_UTC),
+      limits: { per_minute: null, in_flight: null, per_day: null },
       usage: {
         minute: { used: 0, limit: 600 },
         daily: { used: 0, limit: 5000 },

@@ -32,6 +32,7 @@ async function drive(limit: number, arrivals: number[]): Promise<Decision[]> {
     keyDigest: digestApiKey(account.key),
     requiredScope: "submissions:read",
     takesSlot: false,
+    takesDailyQuota: false,
     idempotency: null,
     requestId: "property",
     submissionId: null,

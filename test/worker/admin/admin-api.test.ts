@@ -13,6 +13,7 @@ const KEY_VIEW_FIELDS = [
   "created_at",
   "expires_at",
   "id",
+  "limits",
   "name",
   "revoked_at",
   "rotated_at",
@@ -78,7 +79,7 @@ describe("accounts", () => {
     const res = await admin(gw, "POST", "/accounts", { id });
     expect(res.status, res.text).toBe(201);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
-    expect(Object.keys(res.json).sort()).toEqual(["created_at", "id", "status", "tier"]);
+    expect(Object.keys(res.json).sort()).toEqual(["created_at", "id", "limits", "status", "tier"]);
     expect(res.json).toMatchObject({ id, tier: "free", status: "active" });
     expect(res.json.created_at).toMatch(RFC3339_UTC);
     expect(Date.parse(res.json.created_at)).toBeGreaterThanOrEqual(before - 1000);
@@ -132,7 +133,14 @@ describe("accounts", () => {
     const account = await createAccount(gw);
     const fresh = await admin(gw, "GET", `/accounts/${account.accountId}`);
     expect(fresh.status).toBe(200);
-    expect(Object.keys(fresh.json).sort()).toEqual(["created_at", "id", "status", "tier", "usage"]);
+    expect(Object.keys(fresh.json).sort()).toEqual([
+      "created_at",
+      "id",
+      "limits",
+      "status",
+      "tier",
+      "usage",
+    ]);
     expect(fresh.json.usage).toEqual({
       minute: { used: 0, limit: 60 },
       daily: { used: 0, limit: 100 },

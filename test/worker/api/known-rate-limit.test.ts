@@ -33,7 +33,12 @@ describe("an account at its per-minute limit", () => {
     clock.advance(KNOWN_FULL_MS - 1);
     const known = await direct(gw, account.key);
     expect(known.status).toBe(429);
-    expect(known.json.error.details).toEqual({ limit: 2, window_s: 60, retry_after: 50 });
+    expect(known.json.error.details).toEqual({
+      limit: 2,
+      window_s: 60,
+      retry_after: 50,
+      limit_scope: "account",
+    });
     expect(known.headers.get("Retry-After")).toBe("50");
     expect(known.headers.get("RateLimit")).toBe('"minute";r=0;t=50');
     expect(admits()).toBe(afterFirst);

@@ -1,4 +1,3 @@
-import type { TierPolicy } from "../config/policy";
 import { GatewayError } from "../errors/gateway-error";
 import { firstDuplicateKey } from "./duplicate-keys";
 
@@ -47,41 +46,4 @@ export function parseJsonBody(bytes: Uint8Array): unknown {
     throw invalidBody(`The request body gives ${duplicate} more than once.`, duplicate);
   }
   return value;
-}
-
-const CAPPED_FIELDS = [
-  ["num_generations", "max_num_generations"],
-  ["num_genes", "max_num_genes"],
-] as const;
-
-/**
- * `POST /v1/submissions`: a JSON object whose `num_generations` and `num_genes`, when present,
- * are positive safe integers within the tier's caps.
- */
-export function validateSubmissionBody(
-  bytes: Uint8Array,
-  tierName: string,
-  tier: TierPolicy,
-): void {
-  const body = parseJsonBody(bytes);
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw invalidBody("The request body must be a JSON object.");
-  }
-  const fields = body as Record<string, unknown>;
-  for (const [field] of CAPPED_FIELDS) {
-    const value = fields[field];
-    if (value === undefined) continue;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-      throw invalidBody(`${field} must be a positive integer.`, field);
-    }
-  }
-  for (const [field, cap] of CAPPED_FIELDS) {
-    const value = fields[field];
-    if (typeof value === "number" && value > tier[cap]) {
-      throw new GatewayError("tier_limit_exceeded", {
-        message: `${field} is ${value}; the ${tierName} tier allows at most ${tier[cap]}.`,
-        details: { field, limit: tier[cap], value, tier: tierName },
-      });
-    }
-  }
 }
