@@ -51,10 +51,16 @@ export interface GatewayHarness {
 
 /**
  * The gateway app inside workerd with real KV, Durable Objects and a real origin process on
- * loopback; `vars` override the environment (a new env object, so config is parsed anew).
+ * loopback; `vars` override the environment (a new env object, so config is parsed anew);
+ * `routes` is another route document (OpenAPI 3.1 with x-gateway) instead of the default.
  */
-export function gateway(options: { clock?: Clock; vars?: Partial<Bindings> } = {}): GatewayHarness {
-  const app = createGateway(options.clock === undefined ? {} : { clock: options.clock });
+export function gateway(
+  options: { clock?: Clock; vars?: Partial<Bindings>; routes?: unknown } = {},
+): GatewayHarness {
+  const app = createGateway({
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.routes === undefined ? {} : { routes: options.routes }),
+  });
   const bindings = { ...env, ...options.vars } as Bindings;
   async function raw(path: string, init?: RequestInit) {
     const ctx = createExecutionContext();
