@@ -27,7 +27,7 @@ export function createGateway({
   routes = DEFAULT_ROUTES,
 }: GatewayOptions = {}) {
   const tableFor = routesFor(routes);
-  const gatewayPaths = gatewayRoutes(clock, tableFor);
+  const gatewayPaths = gatewayRoutes(clock, tableFor, memory);
   const deps = { clock, memory, routes: tableFor };
   return {
     fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {

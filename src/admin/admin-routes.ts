@@ -4,6 +4,7 @@ import type { KeyPatch } from "../account/contract";
 import type { Clock } from "../clock";
 import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
+import type { IsolateMemory } from "../isolate/isolate-memory";
 import { keyDirectory } from "../keys/key-directory";
 import { digestApiKey, generateApiKey, generateKeyId } from "../keys/key-format";
 import { type KeyRecord, NO_KEY_LIMITS } from "../model/records";
@@ -25,7 +26,7 @@ function notFound(what: string): GatewayError {
  * The admin API of contract section 4. The account's Durable Object is written first (it is the
  * authority); then the KV copy the edge reads is refreshed before answering.
  */
-export function adminRoutes(clock: Clock) {
+export function adminRoutes(clock: Clock, memory: IsolateMemory) {
   const admin = new Hono<GatewayRoutesEnv>();
   admin.use("*", adminAuth());
 
@@ -64,6 +65,9 @@ export function adminRoutes(clock: Clock) {
       ? await accountStub(c.env.ACCOUNTS, id).updateAccount(patch)
       : null;
     if (updated === null) throw notFound("account");
+    // Binds on the next request here; other isolates forget a full window within 1 s.
+    if (patch.tier !== undefined || patch.limits !== undefined)
+      memory.rateLimited.forgetAccount(id);
     const directory = keyDirectory(c.env.KEYS);
     await Promise.all(updated.keys.map((key) => directory.publish(key, updated.account)));
     return c.json(accountView(updated.account));
@@ -151,6 +155,7 @@ export function adminRoutes(clock: Clock) {
     };
     const updated = await (await locate(c, c.req.param("id"))).updateKey(c.req.param("id"), patch);
     if (updated === null) throw notFound("key");
+    if (patch.limits !== undefined) memory.rateLimited.forgetAccount(updated.account.id);
     await keyDirectory(c.env.KEYS).publish(updated.key, updated.account);
     return c.json(keyView(updated.key));
   });

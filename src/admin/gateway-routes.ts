@@ -6,6 +6,7 @@ import { GatewayError } from "../errors/gateway-error";
 import { exit } from "../exit/exit";
 import { rawPathOf } from "../http/raw-path";
 import { requestIdFor } from "../http/request-id";
+import type { IsolateMemory } from "../isolate/isolate-memory";
 import type { RouteTable } from "../routes/route-table";
 import { adminRoutes } from "./admin-routes";
 
@@ -13,7 +14,11 @@ import { adminRoutes } from "./admin-routes";
  * The gateway's own endpoints, under the literal `/_gateway/` prefix: health and the admin API.
  * No key, no limits; every answer (and every error, through `onError`) leaves by the one exit.
  */
-export function gatewayRoutes(clock: Clock, routesFor: (config: GatewayConfig) => RouteTable) {
+export function gatewayRoutes(
+  clock: Clock,
+  routesFor: (config: GatewayConfig) => RouteTable,
+  memory: IsolateMemory,
+) {
   const app = new Hono<GatewayRoutesEnv>({ getPath: (request) => rawPathOf(request.url) });
   app.use("*", async function gatewayRequest(c, next) {
     c.set("call", {
@@ -44,7 +49,7 @@ export function gatewayRoutes(clock: Clock, routesFor: (config: GatewayConfig) =
     c.get("call").decision = "health";
     return c.json({ status: "ok" });
   });
-  app.route("/_gateway/admin", adminRoutes(clock));
+  app.route("/_gateway/admin", adminRoutes(clock, memory));
   app.all("*", () => {
     throw new GatewayError("not_found", { message: "No such gateway endpoint." });
   });

@@ -44,6 +44,16 @@ export class RateLimitedMemo {
     });
   }
 
+  /**
+   * An admin write changed the account's limits or tier (or a key's limit): what this isolate
+   * knew of its windows is void, so the change binds here on the very next request.
+   */
+  forgetAccount(accountId: string): void {
+    this.full.delete(accountId);
+    const keyPrefix = `${accountId}\n`;
+    for (const id of this.full.keys()) if (id.startsWith(keyPrefix)) this.full.delete(id);
+  }
+
   /** The account's window (or this key's own) is known full at `now`: until when, which limit. */
   knownFull(accountId: string, keyId: string, now: number): KnownFull | null {
     return this.entry(accountId, now) ?? this.entry(`${accountId}\n${keyId}`, now);
