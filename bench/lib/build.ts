@@ -12,6 +12,7 @@ export const BENCH_WORKERS = [
   "floor",
   "envelope",
   "passthrough",
+  "admitted-floor",
   "kv-memory",
   "gateway-counted",
 ] as const;

@@ -1,7 +1,7 @@
 // Everything the arms need, started for one run: the bundles, the origin (its own process),
-// one workerd serving the floor, pass-through, gateway and counted gateway (and the baseline
-// with --baseline), the accounts and keys (through the admin API), and nginx when it is
-// installed.
+// one workerd serving the floor, envelope, pass-through, admitted floor, gateway and counted
+// gateway (and the baseline with --baseline), the accounts and keys (through the admin API), and
+// nginx when it is installed.
 import { spawnSync } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -114,12 +114,22 @@ export async function startServices(
   await rm(doStorageDir, { recursive: true, force: true });
   await mkdir(doStorageDir, { recursive: true });
   await mkdir(WORK_DIR, { recursive: true });
-  const [originPort, floor, envelope, passthrough, gateway, counted, nginxPort, baselinePort] =
-    await Promise.all(Array.from({ length: 8 }, () => freePort()));
+  const [
+    originPort,
+    floor,
+    envelope,
+    passthrough,
+    admittedFloor,
+    gateway,
+    counted,
+    nginxPort,
+    baselinePort,
+  ] = await Promise.all(Array.from({ length: 9 }, () => freePort()));
   const ports = {
     floor: floor as number,
     envelope: envelope as number,
     passthrough: passthrough as number,
+    admittedFloor: admittedFloor as number,
     gateway: gateway as number,
     counted: counted as number,
   };
@@ -258,6 +268,7 @@ export async function startServices(
       floor: url(ports.floor),
       envelope: url(ports.envelope),
       passthrough: url(ports.passthrough),
+      "admitted-floor": url(ports.admittedFloor),
       gateway: url(ports.gateway),
       baseline: baselineUrl,
       nginx: nginxUrl,
@@ -267,6 +278,7 @@ export async function startServices(
       floor: workerd.pid === undefined ? [] : [workerd.pid],
       envelope: workerd.pid === undefined ? [] : [workerd.pid],
       passthrough: workerd.pid === undefined ? [] : [workerd.pid],
+      "admitted-floor": workerd.pid === undefined ? [] : [workerd.pid],
       gateway: workerd.pid === undefined ? [] : [workerd.pid],
       // The same process as the gateway's: arms run one at a time, so a run's CPU is its arm's.
       baseline: workerd.pid === undefined || baselineUrl === null ? [] : [workerd.pid],

@@ -32,7 +32,11 @@ export function throughputTable(summary: Summary, scenarios: readonly Scenario[]
       const result = byArm[arm];
       if (result === undefined) continue;
       const proxies =
-        arm === "passthrough" || arm === "gateway" || arm === "baseline" || arm === "nginx";
+        arm === "passthrough" ||
+        arm === "admitted-floor" ||
+        arm === "gateway" ||
+        arm === "baseline" ||
+        arm === "nginx";
       const addedOverOrigin =
         origin !== undefined && proxies ? result.p50_ms - origin.p50_ms : undefined;
       rows.push([

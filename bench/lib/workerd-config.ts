@@ -5,6 +5,8 @@
 //   floor            floor.js                  fixed 200, no bindings
 //   envelope         envelope.js               the contract's 401 answer and log line, nothing else
 //   passthrough      passthrough.js            fetch(ORIGIN_URL + path)
+//   admitted-floor   admitted-floor.js         the contract's work for an admitted proxied answer
+//                                              (headers, origin timeout, log line), nothing else
 //   gateway          gateway-bundle.js         the production bundle, unmodified (timed arm)
 //   gateway-counted  gateway-counted.js        the same bundle behind counting proxies (counts)
 //   baseline         baseline-bundle.js        another commit's bundle (--baseline; timed arm)
@@ -20,6 +22,7 @@ export interface WorkerdPorts {
   floor: number;
   envelope: number;
   passthrough: number;
+  admittedFloor: number;
   gateway: number;
   counted: number;
 }
@@ -97,12 +100,12 @@ function simpleWorker(plan: WorkerdPlan, file: string, bindings: string[] = []):
 
 export function workerdConfig(plan: WorkerdPlan): string {
   const originUrl = plan.vars.ORIGIN_URL ?? "";
+  const originBinding = `(name = "ORIGIN_URL", text = ${text(originUrl)})`;
   const services = [
     `(name = "floor", worker = ${simpleWorker(plan, "floor.js")})`,
     `(name = "envelope", worker = ${simpleWorker(plan, "envelope.js")})`,
-    `(name = "passthrough", worker = ${simpleWorker(plan, "passthrough.js", [
-      `(name = "ORIGIN_URL", text = ${text(originUrl)})`,
-    ])})`,
+    `(name = "passthrough", worker = ${simpleWorker(plan, "passthrough.js", [originBinding])})`,
+    `(name = "admitted-floor", worker = ${simpleWorker(plan, "admitted-floor.js", [originBinding])})`,
     `(name = "gateway", worker = ${gatewayWorker(
       plan,
       plan,
@@ -138,6 +141,7 @@ export function workerdConfig(plan: WorkerdPlan): string {
     socket("floor", plan.ports.floor, "floor"),
     socket("envelope", plan.ports.envelope, "envelope"),
     socket("passthrough", plan.ports.passthrough, "passthrough"),
+    socket("admitted-floor", plan.ports.admittedFloor, "admitted-floor"),
     socket("gateway", plan.ports.gateway, "gateway"),
     socket("gateway-counted", plan.ports.counted, "gateway-counted"),
     ...(plan.baseline === undefined ? [] : [socket("baseline", plan.baseline.port, "baseline")]),

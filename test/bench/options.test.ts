@@ -29,7 +29,7 @@ describe("selected", () => {
   it("adds baseline right after gateway where the gateway runs, and only with --baseline", () => {
     const plain = selected(parse("--only=admitted_get,rejection_401_missing,admitted_create"));
     expect(plain.map((scenario) => scenario.arms)).toEqual([
-      ["origin", "floor", "passthrough", "gateway", "nginx"],
+      ["origin", "floor", "passthrough", "admitted-floor", "gateway", "nginx"],
       ["floor", "envelope", "gateway", "nginx"],
       [],
     ]);
@@ -37,7 +37,7 @@ describe("selected", () => {
       parse("--baseline=HEAD", "--only=admitted_get,rejection_401_missing,admitted_create"),
     );
     expect(ab.map((scenario) => scenario.arms)).toEqual([
-      ["origin", "floor", "passthrough", "gateway", "baseline", "nginx"],
+      ["origin", "floor", "passthrough", "admitted-floor", "gateway", "baseline", "nginx"],
       ["floor", "envelope", "gateway", "baseline", "nginx"],
       [],
     ]);
