@@ -21,6 +21,18 @@ const X_GATEWAY_FIELDS = [
 ];
 const MAX_BODY_LIMIT = 8 * 1024 * 1024;
 const MAX_REF_DEPTH = 32;
+/** Query schema keywords checked without the validator (compileQueryParameter). */
+const BOUND_KEYWORDS: ReadonlySet<string> = new Set([
+  "type",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "description",
+  "title",
+  "default",
+  "examples",
+]);
 
 type Json = Record<string, unknown>;
 
@@ -283,11 +295,27 @@ function compileQueryParameter(parameter: Json, at: string, document: Json): Que
   ) {
     fail(`${at}/schema/type`, "a query parameter is a string, integer, number or boolean");
   }
+  const bound = (keyword: string): number | null => {
+    const value = schema[keyword];
+    if (value === undefined) return null;
+    if (typeof value !== "number") fail(`${at}/schema/${keyword}`, "must be a number");
+    return value;
+  };
+  const bounds = {
+    minimum: bound("minimum"),
+    maximum: bound("maximum"),
+    minLength: bound("minLength"),
+    maxLength: bound("maxLength"),
+  };
+  // The bounds are checked by the gateway itself (a clear message, no validator run on the
+  // hot path); anything else the schema says goes to the validator.
+  const onlyBounds = Object.keys(schema).every((keyword) => BOUND_KEYWORDS.has(keyword));
   return {
     name: parameter.name as string,
     type: declared,
     required: parameter.required === true,
-    schema: new Validator(schema as never, "2020-12"),
+    bounds,
+    schema: onlyBounds ? null : new Validator(schema as never, "2020-12"),
   };
 }
 

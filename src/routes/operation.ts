@@ -56,5 +56,16 @@ export interface QueryParameter {
   /** How the one string value is read before the schema checks it. */
   type: "string" | "integer" | "number" | "boolean";
   required: boolean;
-  schema: Validator;
+  /** The schema's bounds, checked first with a message of their own (no validator run). */
+  bounds: QueryBounds;
+  /** The full schema; null when the bounds are all it says (the common case). */
+  schema: Validator | null;
+}
+
+/** A query value's bounds: numeric (`minimum`, `maximum`) or a string's length. */
+export interface QueryBounds {
+  minimum: number | null;
+  maximum: number | null;
+  minLength: number | null;
+  maxLength: number | null;
 }

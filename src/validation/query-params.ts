@@ -1,5 +1,5 @@
 import { GatewayError } from "../errors/gateway-error";
-import type { QueryParameter } from "../routes/operation";
+import type { QueryBounds, QueryParameter } from "../routes/operation";
 
 function invalidParameter(field: string, message: string): GatewayError {
   return new GatewayError("invalid_parameter", { message, details: { field } });
@@ -17,6 +17,27 @@ function coerce(value: string, type: QueryParameter["type"]): unknown {
     case "boolean":
       return value === "true" ? true : value === "false" ? false : undefined;
   }
+}
+
+function boundsRefusal(name: string, value: unknown, bounds: QueryBounds): GatewayError | null {
+  if (typeof value === "number") {
+    if (bounds.minimum !== null && value < bounds.minimum) {
+      return invalidParameter(name, `${name} must be at least ${bounds.minimum}.`);
+    }
+    if (bounds.maximum !== null && value > bounds.maximum) {
+      return invalidParameter(name, `${name} must be at most ${bounds.maximum}.`);
+    }
+  } else if (typeof value === "string") {
+    // JSON Schema counts code points, not UTF-16 units.
+    const length = bounds.minLength === null && bounds.maxLength === null ? 0 : [...value].length;
+    if (bounds.minLength !== null && length < bounds.minLength) {
+      return invalidParameter(name, `${name} must be at least ${bounds.minLength} characters.`);
+    }
+    if (bounds.maxLength !== null && length > bounds.maxLength) {
+      return invalidParameter(name, `${name} must be at most ${bounds.maxLength} characters.`);
+    }
+  }
+  return null;
 }
 
 /**
@@ -37,6 +58,9 @@ export function validateQuery(search: string, parameters: readonly QueryParamete
     if (values.length > 1) throw invalidParameter(name, `${name} may be given once.`);
     const value = coerce(values[0] as string, parameter.type);
     if (value === undefined) throw invalidParameter(name, `${name} must be a ${parameter.type}.`);
+    const outOfBounds = boundsRefusal(name, value, parameter.bounds);
+    if (outOfBounds !== null) throw outOfBounds;
+    if (parameter.schema === null) continue;
     const result = parameter.schema.validate(value);
     if (!result.valid) {
       const reason = result.errors[result.errors.length - 1]?.error ?? "is not valid.";

@@ -18,6 +18,16 @@ const JOBS_API = {
   info: { title: "Jobs API", version: "1.0.0" },
   "x-gateway": { scopes: SCOPES },
   paths: {
+    "/__test/echo/search": {
+      get: {
+        ...echo({}),
+        parameters: [
+          { name: "sort", in: "query", schema: { type: "string", enum: ["new", "old"] } },
+          { name: "q", in: "query", schema: { type: "string", maxLength: 8, pattern: "^[a-z]+$" } },
+          { name: "n", in: "query", schema: { type: "integer", multipleOf: 5, maximum: 50 } },
+        ],
+      },
+    },
     "/__test/echo/upload": { post: echo({ body_limit_bytes: 16, idempotency: false }) },
     "/__test/echo/keyed": { post: echo({}) },
     "/__test/echo/unkeyed": { post: echo({ idempotency: false }) },
@@ -46,6 +56,25 @@ async function setup(limits?: Record<string, number>) {
 }
 
 describe("x-gateway fields", () => {
+  it("query schemas beyond bounds (enum, pattern, multipleOf) go to the validator", async () => {
+    const { gw, account } = await setup();
+    const get = (query: string) =>
+      send(gw, account.key, `/__test/echo/search?${query}`, { method: "GET" });
+    expect((await get("sort=new&q=abc&n=10")).status).toBe(200);
+    for (const [query, field] of [
+      ["sort=newest", "sort"],
+      ["q=ABC", "q"],
+      ["q=abcdefghi", "q"],
+      ["n=7", "n"],
+      ["n=55", "n"],
+    ]) {
+      const res = await get(query as string);
+      expect(res.status, query).toBe(400);
+      expect(res.json.error.code).toBe("invalid_parameter");
+      expect(res.json.error.details.field, query).toBe(field);
+    }
+  });
+
   it("body_limit_bytes: a larger body is 413 before the origin, one within it passes", async () => {
     const { gw, account } = await setup();
     const over = await send(gw, account.key, "/__test/echo/upload", { body: "x".repeat(17) });
