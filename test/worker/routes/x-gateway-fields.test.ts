@@ -28,6 +28,18 @@ const JOBS_API = {
         ],
       },
     },
+    "/__test/echo/notes": {
+      post: {
+        ...echo({ idempotency: false }),
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: { type: "object", properties: { text: { type: "string" } } },
+            },
+          },
+        },
+      },
+    },
     "/__test/echo/upload": { post: echo({ body_limit_bytes: 16, idempotency: false }) },
     "/__test/echo/keyed": { post: echo({}) },
     "/__test/echo/unkeyed": { post: echo({ idempotency: false }) },
@@ -56,6 +68,15 @@ async function setup(limits?: Record<string, number>) {
 }
 
 describe("x-gateway fields", () => {
+  it("a requestBody that is not required may be empty; one that is given is validated", async () => {
+    const { gw, account } = await setup();
+    const empty = await send(gw, account.key, "/__test/echo/notes", { body: "" });
+    expect(empty.status, empty.text).toBe(200);
+    const bad = await send(gw, account.key, "/__test/echo/notes", { body: { text: 5 } });
+    expect(bad.status, bad.text).toBe(400);
+    expect(bad.json.error.details.field).toBe("text");
+  });
+
   it("query schemas beyond bounds (enum, pattern, multipleOf) go to the validator", async () => {
     const { gw, account } = await setup();
     const get = (query: string) =>
