@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock";
 import { configFor, type GatewayConfig } from "../config/config";
+import { consoleRoutes } from "../console/console-routes";
 import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { exit } from "../exit/exit";
 import { rawPathOf } from "../http/raw-path";
 import { requestIdFor } from "../http/request-id";
 import type { IsolateMemory } from "../isolate/isolate-memory";
+import { gatewayDocument } from "../openapi/gateway-document";
 import type { RouteTable } from "../routes/route-table";
 import { adminRoutes } from "./admin-routes";
 
@@ -49,6 +51,11 @@ export function gatewayRoutes(
     c.get("call").decision = "health";
     return c.json({ status: "ok" });
   });
+  app.get("/_gateway/openapi.json", (c) => {
+    c.get("call").decision = "openapi";
+    return c.json(gatewayDocument());
+  });
+  app.route("/_gateway/console", consoleRoutes());
   app.route("/_gateway/admin", adminRoutes(clock, memory));
   app.all("*", () => {
     throw new GatewayError("not_found", { message: "No such gateway endpoint." });
