@@ -1,4 +1,5 @@
 import type { GatewayConfig, GatewayVars } from "./config/config";
+import type { AdminScope } from "./directory/credential-store";
 import type { ExitContext } from "./exit/exit";
 import type { RouteTable } from "./routes/route-table";
 
@@ -16,5 +17,7 @@ export interface GatewayRoutesEnv {
     call: ExitContext;
     /** The error handler already answered through the exit. */
     exited: boolean;
+    /** Who is calling the admin API (set by admin-auth.ts): "bootstrap" or a credential id. */
+    actor: { id: string; scopes: readonly AdminScope[] };
   };
 }

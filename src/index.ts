@@ -6,6 +6,7 @@ import { compileRoutes } from "./routes/compile-routes";
 import { DEFAULT_ROUTES } from "./routes/default-routes";
 
 export { AccountCoordinator } from "./account/account-object";
+export { AdminDirectory } from "./directory/directory-object";
 
 // Validated when the Worker starts: a bad variable, GATEWAY_POLICY or route document stops
 // `wrangler dev` and `wrangler deploy` with an error naming the field or JSON pointer, instead

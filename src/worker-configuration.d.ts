@@ -3,6 +3,7 @@
 interface __BaseEnv_Env {
 	KEYS: KVNamespace;
 	ACCOUNTS: DurableObjectNamespace<import("./index").AccountCoordinator>;
+	DIRECTORY: DurableObjectNamespace<import("./index").AdminDirectory>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

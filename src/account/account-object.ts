@@ -1,7 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
+import type { AuditEntry, AuditFilter, AuditStamp } from "../audit/audit-entry";
+import { AuditStore } from "../audit/audit-store";
 import { type Clock, systemClock } from "../clock";
 import { LeaseBank } from "../leases/lease-bank";
 import type { AccountStatus, KeyRecord } from "../model/records";
+import type { RecentRejection } from "../usage/usage-counts";
 import { AccountStore } from "./account-store";
 import { Administration } from "./administration";
 import { Admission } from "./admission";
@@ -17,12 +20,15 @@ import type {
   LeaseRequest,
   LeaseResult,
   OriginOutcome,
+  UsageBatchPayload,
 } from "./contract";
 import { DailyQuota } from "./daily-quota";
 import { IdempotencyStore } from "./idempotency-store";
 import { SqlLeaseLedger } from "./lease-ledger";
+import { REFUSAL_CODES } from "./refusal-codes";
 import { migrate } from "./schema";
 import { Slots } from "./slots";
+import { type UsageBucket, UsageLedger, type UsageQuery } from "./usage-ledger";
 
 /**
  * One per account (named by the account id): its keys, its limits and its idempotency records,
@@ -37,6 +43,8 @@ export class AccountCoordinator extends DurableObject<unknown> {
   private readonly quota: DailyQuota;
   private readonly idempotency: IdempotencyStore;
   private readonly accounts: AccountStore;
+  private readonly usage: UsageLedger;
+  private readonly audit: AuditStore;
   private bank!: LeaseBank;
   private admission!: Admission;
   private completion!: Completion;
@@ -50,6 +58,8 @@ export class AccountCoordinator extends DurableObject<unknown> {
     this.slots = new Slots(sql);
     this.quota = new DailyQuota(sql);
     this.idempotency = new IdempotencyStore(sql);
+    this.usage = new UsageLedger(sql);
+    this.audit = new AuditStore(sql);
     ctx.blockConcurrencyWhile(async () => {
       migrate(sql);
       const ledger = new SqlLeaseLedger(sql);
@@ -65,6 +75,7 @@ export class AccountCoordinator extends DurableObject<unknown> {
         slots: this.slots,
         quota: this.quota,
         idempotency: this.idempotency,
+        audit: this.audit,
       };
       this.admission = new Admission(stores);
       this.completion = new Completion(stores);
@@ -76,14 +87,22 @@ export class AccountCoordinator extends DurableObject<unknown> {
   // ---- request path -------------------------------------------------------------------
 
   admit(request: AdmissionRequest, terms: AccountTerms): AdmissionResult {
-    const result = this.admission.admit(request, terms, this.clock.now());
-    // Only slots and idempotency locks have deadlines; a plain read sets none.
-    if (
-      result.outcome === "admitted" &&
-      (result.ticket.slotId !== null || result.ticket.idempotency !== null)
-    ) {
-      this.scheduleAlarm();
+    const now = this.clock.now();
+    const result = this.admission.admit(request, terms, now);
+    // What the object decides it counts itself, in this same call (contract section 11).
+    if (result.outcome === "admitted") {
+      this.usage.admitted(request.keyId, Math.max(1, request.units), now);
+      // Only slots and idempotency locks have near deadlines; usage needs some alarm set.
+      if (result.ticket.slotId !== null || result.ticket.idempotency !== null) {
+        this.scheduleAlarm();
+      } else {
+        this.ensureAlarm();
+      }
+    } else if (result.outcome === "refused") {
+      this.usage.rejected(request.keyId, REFUSAL_CODES[result.refusal.reason], now);
+      this.ensureAlarm();
     }
+    // Only slots and idempotency locks have deadlines; a plain read sets none.
     return result;
   }
 
@@ -97,28 +116,64 @@ export class AccountCoordinator extends DurableObject<unknown> {
     this.scheduleAlarm();
   }
 
+  /** A job read or end that shows the submission is over (the proxy saw it). */
   releaseSubmission(submissionId: string, terms: Pick<AccountTerms, "lockMs">): boolean {
     const released = this.completion.releaseSubmission(submissionId, terms, this.clock.now());
     this.scheduleAlarm();
     return released;
   }
 
+  /** The admin call (`POST .../release`): the same release, audited with its answer. */
+  adminReleaseSubmission(
+    submissionId: string,
+    terms: Pick<AccountTerms, "lockMs">,
+    stamp: AuditStamp,
+  ): { released: boolean; audit: AuditEntry } {
+    const now = this.clock.now();
+    const released = this.completion.releaseSubmission(submissionId, terms, now);
+    const audit = this.administration.auditRelease(submissionId, released, now, stamp);
+    this.scheduleAlarm();
+    return { released, audit };
+  }
+
+  // ---- usage (contract section 11) -----------------------------------------------------
+
+  /** What isolates counted (edge rejections, leased admissions, origin answers), in a batch. */
+  recordUsage(batch: UsageBatchPayload): void {
+    for (const delta of batch.deltas) this.usage.add(delta);
+    this.usage.addRecentRejections(batch.rejections);
+    this.ensureAlarm();
+  }
+
+  /** Null when the account does not exist. */
+  queryUsage(query: UsageQuery): UsageBucket[] | null {
+    if (this.accounts.account() === null) return null;
+    return this.usage.query(query);
+  }
+
+  recentRejections(limit: number): RecentRejection[] | null {
+    if (this.accounts.account() === null) return null;
+    return this.usage.recentRejections(limit);
+  }
+
   // ---- admin --------------------------------------------------------------------------
 
-  createAccount(input: { id: string; tier: string; status: AccountStatus }) {
-    return this.administration.createAccount(input, this.clock.now());
+  createAccount(input: { id: string; tier: string; status: AccountStatus }, stamp: AuditStamp) {
+    const created = this.administration.createAccount(input, this.clock.now(), stamp);
+    this.ensureAlarm();
+    return created;
   }
 
   getAccount(terms: Pick<AccountTerms, "tiers">) {
     return this.administration.getAccount(terms, this.clock.now());
   }
 
-  updateAccount(patch: AccountPatch) {
-    return this.administration.updateAccount(patch);
+  updateAccount(patch: AccountPatch, stamp: AuditStamp) {
+    return this.administration.updateAccount(patch, this.clock.now(), stamp);
   }
 
-  createKey(key: KeyRecord) {
-    return this.administration.createKey(key);
+  createKey(key: KeyRecord, stamp: AuditStamp) {
+    return this.administration.createKey(key, this.clock.now(), stamp);
   }
 
   getKey(id: string) {
@@ -129,29 +184,42 @@ export class AccountCoordinator extends DurableObject<unknown> {
     return this.administration.listKeys();
   }
 
-  updateKey(id: string, patch: KeyPatch) {
-    return this.administration.updateKey(id, patch);
+  updateKey(id: string, patch: KeyPatch, stamp: AuditStamp) {
+    return this.administration.updateKey(id, patch, this.clock.now(), stamp);
   }
 
-  revokeKey(id: string) {
-    return this.administration.revokeKey(id, this.clock.now());
+  revokeKey(id: string, stamp: AuditStamp) {
+    return this.administration.revokeKey(id, this.clock.now(), stamp);
+  }
+
+  /** This account's audit log (null: no such account). */
+  queryAudit(filter: AuditFilter): AuditEntry[] | null {
+    if (this.accounts.account() === null) return null;
+    return this.audit.query(filter);
   }
 
   rotateKey(
     oldId: string,
     replacement: Pick<KeyRecord, "id" | "digest" | "created_at">,
     graceSeconds: number,
+    stamp: AuditStamp,
   ) {
-    return this.administration.rotateKey(oldId, replacement, graceSeconds, this.clock.now());
+    return this.administration.rotateKey(oldId, replacement, graceSeconds, this.clock.now(), stamp);
   }
 
   // ---- deadlines ----------------------------------------------------------------------
 
-  /** One alarm serves every deadline: pending/held slots and idempotency locks and records. */
+  /**
+   * One alarm serves every deadline: pending/held slots, idempotency locks and records, usage
+   * past its retention. Scheduling is cheap when an earlier alarm is already set (no I/O).
+   */
   private scheduleAlarm(): void {
-    const deadlines = [this.slots.nextDeadline(), this.idempotency.nextDeadline()].filter(
-      (d): d is number => d !== null,
-    );
+    const deadlines = [
+      this.slots.nextDeadline(),
+      this.idempotency.nextDeadline(),
+      this.usage.nextDeadline(),
+      this.audit.nextDeadline(),
+    ].filter((d): d is number => d !== null);
     if (deadlines.length === 0) return;
     // Never less than a second ahead in real time, so a test clock cannot make it spin.
     const next = Math.max(Math.min(...deadlines), Date.now() + 1_000);
@@ -161,12 +229,19 @@ export class AccountCoordinator extends DurableObject<unknown> {
     }
   }
 
+  /** Usage's deadline is far off: any alarm already set reschedules it when it runs. */
+  private ensureAlarm(): void {
+    if (this.alarmAt === null) this.scheduleAlarm();
+  }
+
   override async alarm(): Promise<void> {
     const now = this.clock.now();
     this.alarmAt = null;
     this.slots.expire(now);
     this.idempotency.expire(now);
     this.quota.prune(now);
+    this.usage.prune(now);
+    this.audit.prune(now);
     this.scheduleAlarm();
   }
 }

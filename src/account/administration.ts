@@ -1,3 +1,5 @@
+import { type AuditEntry, type AuditStamp, auditEntry } from "../audit/audit-entry";
+import type { AuditStore } from "../audit/audit-store";
 import type { LeaseBank } from "../leases/lease-bank";
 import {
   type AccountRecord,
@@ -23,21 +25,34 @@ export interface AdministrationStores {
   bank: LeaseBank;
   slots: Slots;
   quota: DailyQuota;
+  audit: AuditStore;
 }
 
-/** The admin API's side of the object: the account row, its keys, and its live usage. */
+/**
+ * The admin API's side of the object: the account row, its keys, and its live usage. Every
+ * mutation writes its audit entry in the same call (it is returned, for the directory's copy).
+ */
 export class Administration {
   constructor(private readonly stores: AdministrationStores) {}
+
+  private audited(entry: AuditEntry): AuditEntry {
+    this.stores.audit.append(entry);
+    return entry;
+  }
 
   createAccount(
     input: { id: string; tier: string; status: AccountStatus },
     now: number,
+    stamp: AuditStamp,
   ): AccountCreateResult {
     const { accounts } = this.stores;
     if (accounts.account() !== null) return { ok: false, reason: "duplicate" };
     const account: AccountRecord = { ...input, created_at: now, limits: NO_ACCOUNT_LIMITS };
     accounts.createAccount(account);
-    return { ok: true, account };
+    const audit = this.audited(
+      auditEntry(stamp, now, "account.create", account.id, account.id, null, account),
+    );
+    return { ok: true, account, audit };
   }
 
   getAccount(
@@ -63,21 +78,30 @@ export class Administration {
   }
 
   /** Returns the account and its keys, so the caller can refresh the edge copies. */
-  updateAccount(patch: AccountPatch): { account: AccountRecord; keys: KeyRecord[] } | null {
+  updateAccount(
+    patch: AccountPatch,
+    now: number,
+    stamp: AuditStamp,
+  ): { account: AccountRecord; keys: KeyRecord[]; audit: AuditEntry } | null {
     const { accounts } = this.stores;
-    if (accounts.account() === null) return null;
+    const before = accounts.account();
+    if (before === null) return null;
     accounts.updateAccount(patch);
     const account = accounts.account() as AccountRecord;
-    return { account, keys: accounts.keys(account.id) };
+    const audit = this.audited(
+      auditEntry(stamp, now, "account.update", account.id, account.id, before, account),
+    );
+    return { account, keys: accounts.keys(account.id), audit };
   }
 
   /** Adds a key; null when the account does not exist. */
-  createKey(key: KeyRecord): { key: KeyRecord; account: AccountRecord } | null {
+  createKey(key: KeyRecord, now: number, stamp: AuditStamp): KeyChange | null {
     const { accounts } = this.stores;
     const account = accounts.account();
     if (account === null) return null;
     accounts.insertKey(key);
-    return { key, account };
+    const audit = this.audited(auditEntry(stamp, now, "key.create", key.id, account.id, null, key));
+    return { key, account, audit };
   }
 
   getKey(id: string): KeyRecord | null {
@@ -92,20 +116,36 @@ export class Administration {
     return account === null ? null : accounts.keys(account.id);
   }
 
-  updateKey(id: string, patch: KeyPatch): { key: KeyRecord; account: AccountRecord } | null {
+  updateKey(id: string, patch: KeyPatch, now: number, stamp: AuditStamp): KeyChange | null {
     const { accounts } = this.stores;
     const account = accounts.account();
-    if (account === null || accounts.key(id, account.id) === null) return null;
+    const before = account === null ? null : accounts.key(id, account.id);
+    if (account === null || before === null) return null;
     accounts.updateKey(id, patch);
-    return { key: accounts.key(id, account.id) as KeyRecord, account };
+    const key = accounts.key(id, account.id) as KeyRecord;
+    const audit = this.audited(auditEntry(stamp, now, "key.update", id, account.id, before, key));
+    return { key, account, audit };
   }
 
-  revokeKey(id: string, now: number): { key: KeyRecord; account: AccountRecord } | null {
+  revokeKey(id: string, now: number, stamp: AuditStamp): KeyChange | null {
     const { accounts } = this.stores;
     const account = accounts.account();
-    if (account === null || accounts.key(id, account.id) === null) return null;
+    const before = account === null ? null : accounts.key(id, account.id);
+    if (account === null || before === null) return null;
     accounts.revokeKey(id, now);
-    return { key: accounts.key(id, account.id) as KeyRecord, account };
+    const key = accounts.key(id, account.id) as KeyRecord;
+    const audit = this.audited(auditEntry(stamp, now, "key.revoke", id, account.id, before, key));
+    return { key, account, audit };
+  }
+
+  /** Records an admin release of a submission's slot (whether one was held or not). */
+  auditRelease(submissionId: string, released: boolean, now: number, stamp: AuditStamp) {
+    const account = this.stores.accounts.account();
+    return this.audited(
+      auditEntry(stamp, now, "submission.release", submissionId, account?.id ?? null, null, {
+        released,
+      }),
+    );
   }
 
   /**
@@ -117,6 +157,7 @@ export class Administration {
     replacement: Pick<KeyRecord, "id" | "digest" | "created_at">,
     graceSeconds: number,
     now: number,
+    stamp: AuditStamp,
   ): RotationResult {
     const { accounts } = this.stores;
     const account = accounts.account();
@@ -146,6 +187,20 @@ export class Administration {
       limits: old.limits,
     };
     accounts.insertKey(key);
-    return { ok: true, old: accounts.key(oldId, account.id) as KeyRecord, key, account };
+    const rotated = accounts.key(oldId, account.id) as KeyRecord;
+    const audit = this.audited(
+      auditEntry(stamp, now, "key.rotate", oldId, account.id, old, {
+        ...rotated,
+        replaced_by: key.id,
+      }),
+    );
+    return { ok: true, old: rotated, key, account, audit };
   }
+}
+
+/** A key as changed, its account (for the edge copy), and the change's audit entry. */
+export interface KeyChange {
+  key: KeyRecord;
+  account: AccountRecord;
+  audit: AuditEntry;
 }

@@ -3,6 +3,7 @@
  * everything that crosses the RPC boundary, so plain structured-clonable data. The object
  * answers with reasons; the Worker owns every word on the wire (api/refusals.ts).
  */
+import type { AuditEntry } from "../audit/audit-entry";
 import type { TierPolicy } from "../config/policy";
 import type { LeaseAsk, LeaseGrant } from "../leases/lease-terms";
 import type {
@@ -13,6 +14,7 @@ import type {
   KeyRecord,
   Scope,
 } from "../model/records";
+import type { RecentRejection, UsageDelta } from "../usage/usage-counts";
 
 /**
  * What the object needs from the Worker's configuration, given in each call rather than read
@@ -158,7 +160,7 @@ export interface AccountUsage {
 }
 
 export type AccountCreateResult =
-  | { ok: true; account: AccountRecord }
+  | { ok: true; account: AccountRecord; audit: AuditEntry }
   | { ok: false; reason: "duplicate" };
 
 export interface KeyPatch {
@@ -176,5 +178,11 @@ export interface AccountPatch {
 }
 
 export type RotationResult =
-  | { ok: true; old: KeyRecord; key: KeyRecord; account: AccountRecord }
+  | { ok: true; old: KeyRecord; key: KeyRecord; account: AccountRecord; audit: AuditEntry }
   | { ok: false; reason: "not_found" | "already_rotated" };
+
+/** What an isolate sends of one account's usage, at least every 10 s (isolate/usage-batch.ts). */
+export interface UsageBatchPayload {
+  deltas: UsageDelta[];
+  rejections: RecentRejection[];
+}

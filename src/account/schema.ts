@@ -1,3 +1,6 @@
+import { AUDIT_TABLE } from "../audit/audit-store";
+import { runMigrations } from "../storage/migrations";
+
 /**
  * The account Durable Object's SQLite schema, versioned. Each migration runs once, in order, in
  * the constructor (inside blockConcurrencyWhile). The layout is described in storage-schema.md.
@@ -71,15 +74,41 @@ const MIGRATIONS: readonly string[] = [
   // Limits of an account (beside its tier's) and of a key (beside its account's), as JSON.
   `ALTER TABLE account ADD COLUMN limits TEXT;
    ALTER TABLE api_keys ADD COLUMN limits TEXT;`,
+  // Usage per key in minute and hour buckets, rejections by code, the recent rejections.
+  `CREATE TABLE usage (
+     granularity TEXT NOT NULL,
+     start INTEGER NOT NULL,
+     key_id TEXT NOT NULL,
+     admitted INTEGER NOT NULL DEFAULT 0,
+     units INTEGER NOT NULL DEFAULT 0,
+     origin_2xx INTEGER NOT NULL DEFAULT 0,
+     origin_3xx INTEGER NOT NULL DEFAULT 0,
+     origin_4xx INTEGER NOT NULL DEFAULT 0,
+     origin_5xx INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (granularity, start, key_id)
+   );
+   CREATE TABLE usage_rejections (
+     granularity TEXT NOT NULL,
+     start INTEGER NOT NULL,
+     key_id TEXT NOT NULL,
+     code TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (granularity, start, key_id, code)
+   );
+   CREATE TABLE recent_rejections (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     at INTEGER NOT NULL,
+     request_id TEXT NOT NULL,
+     code TEXT NOT NULL,
+     status INTEGER NOT NULL,
+     key_id TEXT NOT NULL,
+     method TEXT NOT NULL,
+     path TEXT NOT NULL
+   );`,
+  // The audit log of this account's own mutations (contract section 11).
+  AUDIT_TABLE,
 ];
 
 export function migrate(sql: SqlStorage): void {
-  sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-  const row = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-  let version = row?.version ?? 0;
-  if (row === undefined) sql.exec("INSERT INTO schema_version (version) VALUES (0)");
-  for (; version < MIGRATIONS.length; version++) {
-    sql.exec(MIGRATIONS[version] as string);
-    sql.exec("UPDATE schema_version SET version = ?", version + 1);
-  }
+  runMigrations(sql, MIGRATIONS);
 }

@@ -1,9 +1,14 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { type AuditStamp, BOOTSTRAP_ACTOR } from "../audit/audit-entry";
 import type { GatewayConfig } from "../config/config";
+import { directoryStub } from "../directory/client";
+import { ADMIN_SCOPES, type AdminScope } from "../directory/credential-store";
 import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { constantTimeEqual } from "../keys/constant-time";
 import { sha256Hex } from "../keys/sha256";
+import { parseAdminSecret } from "./admin-secret";
 
 const encoder = new TextEncoder();
 const tokenDigests = new WeakMap<GatewayConfig, string>();
@@ -18,7 +23,22 @@ function tokenDigest(config: GatewayConfig, token: string): string {
   return digest;
 }
 
-/** The admin API exists only when ADMIN_TOKEN is set; it then needs that exact bearer token. */
+function invalid(): GatewayError {
+  return new GatewayError("invalid_credentials", {
+    message: "The admin credential is not valid.",
+  });
+}
+
+/** Reading needs admin:read; every other method changes something and needs admin:write. */
+function requiredScope(method: string): AdminScope {
+  return method === "GET" || method === "HEAD" ? "admin:read" : "admin:write";
+}
+
+/**
+ * The admin API exists only when ADMIN_TOKEN is set. A call carries ADMIN_TOKEN (the bootstrap
+ * credential, every scope) or an admin credential's secret, which is checked against the
+ * directory on every call, so a revocation binds on the next one (contract section 11).
+ */
 export function adminAuth() {
   return createMiddleware<GatewayRoutesEnv>(async function adminAuthMiddleware(c, next) {
     const config = c.get("config");
@@ -31,14 +51,33 @@ export function adminAuth() {
     const presented = match?.[1]?.trim() ?? "";
     if (header === "" || (match !== null && presented === ""))
       throw new GatewayError("missing_credentials");
-    // Digests of equal length compared in constant time: neither the token's length nor a
+    if (match === null) throw invalid();
+    // Digests of equal length compared in constant time: neither a secret's length nor a
     // matching prefix shows in the timing.
-    if (
-      match === null ||
-      !constantTimeEqual(sha256Hex(encoder.encode(presented)), tokenDigest(config, token))
-    ) {
-      throw new GatewayError("invalid_credentials", { message: "The admin token is not valid." });
+    const digest = sha256Hex(encoder.encode(presented));
+    let actor: GatewayRoutesEnv["Variables"]["actor"];
+    if (constantTimeEqual(digest, tokenDigest(config, token))) {
+      actor = { id: BOOTSTRAP_ACTOR, scopes: ADMIN_SCOPES };
+    } else {
+      const id = parseAdminSecret(presented);
+      const verified =
+        id === null ? null : await directoryStub(c.env.DIRECTORY).verifyCredential(id, digest);
+      if (verified === null) throw invalid();
+      actor = verified;
     }
+    const needed = requiredScope(c.req.method);
+    if (!actor.scopes.includes(needed)) {
+      throw new GatewayError("scope_required", {
+        message: `This endpoint requires the ${needed} scope.`,
+        details: { required_scope: needed },
+      });
+    }
+    c.set("actor", actor);
     await next();
   });
+}
+
+/** Who made this call and which request it is: what every mutation's audit entry names. */
+export function stampOf(c: Context<GatewayRoutesEnv>): AuditStamp {
+  return { actor: c.get("actor").id, requestId: c.get("call").requestId };
 }

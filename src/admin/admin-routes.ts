@@ -1,16 +1,22 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { type AccountStub, accountStub, accountTerms } from "../account/client";
 import type { KeyPatch } from "../account/contract";
+import type { AuditEntry } from "../audit/audit-entry";
 import type { Clock } from "../clock";
+import { directoryStub } from "../directory/client";
 import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import type { IsolateMemory } from "../isolate/isolate-memory";
 import { keyDirectory } from "../keys/key-directory";
 import { digestApiKey, generateApiKey, generateKeyId } from "../keys/key-format";
-import { type KeyRecord, NO_KEY_LIMITS } from "../model/records";
-import { adminAuth } from "./admin-auth";
+import { type AccountRecord, type KeyRecord, NO_KEY_LIMITS } from "../model/records";
+import { adminAuth, stampOf } from "./admin-auth";
 import * as input from "./admin-input";
+import { invalidParameter, limitParam, queryParams } from "./admin-query";
 import { accountView, issuedKeyView, keyView } from "./admin-views";
+import { auditRoutes } from "./audit-routes";
+import { credentialRoutes } from "./credential-routes";
+import { usageRoutes } from "./usage-routes";
 
 /** Longer ids are answered `released: false` without touching storage. */
 const MAX_SUBMISSION_ID_LENGTH = 256;
@@ -21,6 +27,35 @@ export const DEFAULT_ROTATION_GRACE_SECONDS = 3600;
 function notFound(what: string): GatewayError {
   return new GatewayError("not_found", { message: `No such ${what}.` });
 }
+
+type AdminContext = Context<GatewayRoutesEnv>;
+
+/**
+ * The directory's copy of an entry the account's object recorded with its mutation (that one
+ * is the authority and cannot be lost); a failed copy is logged, the answer still given.
+ */
+async function copyToDirectory(c: AdminContext, entry: AuditEntry): Promise<void> {
+  try {
+    await directoryStub(c.env.DIRECTORY).appendAudit(entry);
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        event: "audit_copy_failed",
+        audit_id: entry.id,
+        account_id: entry.accountId,
+        reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      }),
+    );
+  }
+}
+
+/** The listing's index of an account, refreshed after its object accepted a change. */
+async function indexAccount(c: AdminContext, account: AccountRecord): Promise<void> {
+  await directoryStub(c.env.DIRECTORY).indexAccount(account);
+}
+
+/** Listing pages: at most this many accounts. */
+const MAX_LIST_LIMIT = 100;
 
 /**
  * The admin API of contract section 4. The account's Durable Object is written first (it is the
@@ -36,11 +71,36 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     const id = input.accountId(body.id);
     const tier = input.tier(body.tier ?? "free", c.get("config").policy);
     const status = input.status(body.status ?? "active");
-    const created = await accountStub(c.env.ACCOUNTS, id).createAccount({ id, tier, status });
+    const created = await accountStub(c.env.ACCOUNTS, id).createAccount(
+      { id, tier, status },
+      stampOf(c),
+    );
     if (!created.ok) {
       throw new GatewayError("duplicate_resource", { message: `Account ${id} already exists.` });
     }
+    await Promise.all([indexAccount(c, created.account), copyToDirectory(c, created.audit)]);
     return c.json(accountView(created.account), 201);
+  });
+
+  /** Accounts by id (`prefix`, `limit`, `cursor`), from the directory's index. */
+  admin.get("/accounts", async (c) => {
+    const params = queryParams(c.req.url, ["prefix", "limit", "cursor"]);
+    const limit = limitParam(params, 50, MAX_LIST_LIMIT);
+    const prefix = params.get("prefix") ?? "";
+    if (prefix !== "" && !/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) {
+      throw invalidParameter("prefix", "prefix must be up to 64 characters of [A-Za-z0-9_-].");
+    }
+    const cursor = params.get("cursor") ?? null;
+    if (cursor !== null && !input.isAccountId(cursor)) {
+      throw invalidParameter("cursor", "cursor is not one this API gave.");
+    }
+    // One more than asked for says whether there is a next page.
+    const found = await directoryStub(c.env.DIRECTORY).listAccounts(prefix, limit + 1, cursor);
+    const page = found.slice(0, limit);
+    return c.json({
+      data: page.map((account) => accountView(account)),
+      next_cursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+    });
   });
 
   admin.get("/accounts/:id", async (c) => {
@@ -62,9 +122,10 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
       ...(body.limits === undefined ? {} : { limits: input.accountLimits(body.limits) }),
     };
     const updated = input.isAccountId(id)
-      ? await accountStub(c.env.ACCOUNTS, id).updateAccount(patch)
+      ? await accountStub(c.env.ACCOUNTS, id).updateAccount(patch, stampOf(c))
       : null;
     if (updated === null) throw notFound("account");
+    await Promise.all([indexAccount(c, updated.account), copyToDirectory(c, updated.audit)]);
     // Binds on the next request here; other isolates forget a full window within 1 s.
     if (patch.tier !== undefined || patch.limits !== undefined)
       memory.rateLimited.forgetAccount(id);
@@ -81,7 +142,12 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     const submissionId = c.req.param("submission");
     // No submission has an id this long; nothing is stored for one that cannot exist.
     if (submissionId.length > MAX_SUBMISSION_ID_LENGTH) return c.json({ released: false });
-    const released = await stub.releaseSubmission(submissionId, accountTerms(c.get("config")));
+    const { released, audit } = await stub.adminReleaseSubmission(
+      submissionId,
+      accountTerms(c.get("config")),
+      stampOf(c),
+    );
+    await copyToDirectory(c, audit);
     return c.json({ released });
   });
 
@@ -103,9 +169,12 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
       rotated_at: null,
       limits: body.limits === undefined ? NO_KEY_LIMITS : input.keyLimits(body.limits),
     };
-    const created = await accountStub(c.env.ACCOUNTS, accountId).createKey(key);
+    const created = await accountStub(c.env.ACCOUNTS, accountId).createKey(key, stampOf(c));
     if (created === null) throw notFound("account");
-    await keyDirectory(c.env.KEYS).publish(created.key, created.account);
+    await Promise.all([
+      keyDirectory(c.env.KEYS).publish(created.key, created.account),
+      copyToDirectory(c, created.audit),
+    ]);
     return c.json(issuedKeyView(created.key, plaintext), 201);
   });
 
@@ -153,18 +222,28 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
         ? {}
         : { expires_at: input.timestamp(body.expires_at, "expires_at") }),
     };
-    const updated = await (await locate(c, c.req.param("id"))).updateKey(c.req.param("id"), patch);
+    const updated = await (await locate(c, c.req.param("id"))).updateKey(
+      c.req.param("id"),
+      patch,
+      stampOf(c),
+    );
     if (updated === null) throw notFound("key");
     if (patch.limits !== undefined) memory.rateLimited.forgetAccount(updated.account.id);
-    await keyDirectory(c.env.KEYS).publish(updated.key, updated.account);
+    await Promise.all([
+      keyDirectory(c.env.KEYS).publish(updated.key, updated.account),
+      copyToDirectory(c, updated.audit),
+    ]);
     return c.json(keyView(updated.key));
   });
 
   admin.delete("/keys/:id", async (c) => {
     const stub = await locate(c, c.req.param("id"));
-    const revoked = await stub.revokeKey(c.req.param("id"));
+    const revoked = await stub.revokeKey(c.req.param("id"), stampOf(c));
     if (revoked === null) throw notFound("key");
-    await keyDirectory(c.env.KEYS).publish(revoked.key, revoked.account);
+    await Promise.all([
+      keyDirectory(c.env.KEYS).publish(revoked.key, revoked.account),
+      copyToDirectory(c, revoked.audit),
+    ]);
     return c.json({
       id: revoked.key.id,
       revoked_at: new Date(revoked.key.revoked_at ?? clock.now()).toISOString(),
@@ -183,6 +262,7 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
       c.req.param("id"),
       { id: generateKeyId(), digest: digestApiKey(plaintext), created_at: clock.now() },
       grace,
+      stampOf(c),
     );
     if (!rotated.ok && rotated.reason === "not_found") throw notFound("key");
     if (!rotated.ok) {
@@ -194,9 +274,15 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     await Promise.all([
       directory.publish(rotated.old, rotated.account),
       directory.publish(rotated.key, rotated.account),
+      copyToDirectory(c, rotated.audit),
     ]);
     return c.json(issuedKeyView(rotated.key, plaintext), 201);
   });
+
+  admin.get("/whoami", (c) => c.json({ actor: c.get("actor").id, scopes: c.get("actor").scopes }));
+  admin.route("/", usageRoutes(clock));
+  admin.route("/", auditRoutes(clock));
+  admin.route("/", credentialRoutes(clock));
 
   admin.all("*", () => {
     throw notFound("admin resource");

@@ -40,6 +40,10 @@ export class ApiRequest implements ExitContext {
   watchSubmission = false;
   /** This request is the one probe let through after the origin asked for a pause. */
   probe = false;
+  /** The account's object answered this request's admission, and so counted it (section 11). */
+  countedByObject = false;
+  /** It went to the origin (whatever came back). */
+  forwarded = false;
   decision = "";
   reason: string | null = null;
   originMs: number | null = null;

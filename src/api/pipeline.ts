@@ -5,6 +5,7 @@ import { exit, internalError } from "../exit/exit";
 import { requestIdFor } from "../http/request-id";
 import { breakerFor } from "../isolate/origin-breaker";
 import { ApiRequest } from "./api-request";
+import { countUsage } from "./count-usage";
 import { admit } from "./steps/admit";
 import { authenticate } from "./steps/authenticate";
 import { authorizeScope } from "./steps/authorize-scope";
@@ -90,7 +91,10 @@ function finish(req: ApiRequest, deps: PipelineDeps, verdict: unknown): Response
   // A probe answered without the origin (a replay, a 409, a 429...) learned nothing: the next
   // request probes instead of everyone being shed until the probe times out.
   if (req.probe && req.originMs === null) breakerFor(req.config).abandonProbe();
-  return exit(req, verdict, req.config, deps.memory.limits, deps.clock.now());
+  const now = deps.clock.now();
+  const response = exit(req, verdict, req.config, deps.memory.limits, now);
+  countUsage(req, deps.memory.usage, verdict, response.status, now);
+  return response;
 }
 
 /** A configuration that does not parse is a fault of the deployment: answered 500, logged. */

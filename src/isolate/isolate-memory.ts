@@ -2,6 +2,7 @@ import { FallbackLimiter } from "./fallback-limiter";
 import { LeaseBook } from "./lease-book";
 import { LimitsCache } from "./limits-cache";
 import { RateLimitedMemo } from "./rate-limited-memo";
+import { UsageBatch } from "./usage-batch";
 
 /**
  * What one isolate remembers between requests, beside the key lookups (keys/key-directory.ts)
@@ -17,10 +18,13 @@ export interface IsolateMemory {
   fallback: FallbackLimiter;
   /** The leases of busy keys (contract section 9). */
   leases: LeaseBook;
+  /** Usage only this isolate saw, until it is sent to the accounts' objects (section 11). */
+  usage: UsageBatch;
 }
 
-export function newIsolateMemory(): IsolateMemory {
+export function newIsolateMemory(options: { usageFlushMs?: number | null } = {}): IsolateMemory {
   return {
+    usage: new UsageBatch(options.usageFlushMs),
     limits: new LimitsCache(),
     rateLimited: new RateLimitedMemo(),
     fallback: new FallbackLimiter(),

@@ -33,7 +33,7 @@ export function isValidKeyPrefix(prefix: string): boolean {
 }
 
 /** `length` uniformly random base62 characters from the CSPRNG. */
-function randomBase62(length: number): string {
+export function randomBase62(length: number): string {
   let out = "";
   const pool = new Uint8Array(length + 8);
   while (out.length < length) {

@@ -231,6 +231,7 @@ const NOTHING = (): undefined => undefined;
 
 function settle(req: ApiRequest, deps: PipelineDeps, result: AdmissionResult): StepVerdict {
   const caller = req.caller as Identity;
+  req.countedByObject = true;
   const now = deps.clock.now();
   if (result.limits !== null) {
     req.limits = result.limits;

@@ -11,6 +11,7 @@ import type { PipelineDeps, StepVerdict } from "./step";
  */
 export async function forward(req: ApiRequest, deps: PipelineDeps): Promise<StepVerdict> {
   const caller = req.caller as Identity;
+  req.forwarded = true;
   const forwarded = forwardToOrigin({
     request: req.request,
     withheld: req.withheld,

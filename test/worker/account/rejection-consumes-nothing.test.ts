@@ -68,7 +68,11 @@ describe("a rejected request consumes nothing", () => {
     // The object (the authority) drops the write scope; the edge's KV copy still has it, as it
     // would while a change propagates, so the edge lets the request through to the object.
     await runInDurableObject(accountObject(account.accountId), (instance) => {
-      instance.updateKey(account.keyId, { scopes: ["submissions:read"] });
+      instance.updateKey(
+        account.keyId,
+        { scopes: ["submissions:read"] },
+        { actor: "bootstrap", requestId: "test" },
+      );
     });
     const tag = uniqueId("scope");
 

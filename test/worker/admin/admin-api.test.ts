@@ -485,7 +485,7 @@ describe("gateway-owned paths", () => {
     for (const [method, path] of [
       ["GET", "/_gateway/admin/nope"],
       ["GET", "/_gateway/admin"],
-      ["GET", "/_gateway/admin/accounts"],
+      // GET /accounts is the listing (contract section 11): admin/operators.test.ts.
       ["PUT", "/_gateway/admin/accounts"],
       ["DELETE", `/_gateway/admin/accounts/${id}`],
       ["POST", `/_gateway/admin/accounts/${id}/unknown`],

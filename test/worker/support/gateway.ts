@@ -7,6 +7,7 @@ import { inject } from "vitest";
 import type { Clock } from "../../../src/clock";
 import type { Bindings } from "../../../src/env";
 import { createGateway } from "../../../src/gateway";
+import { type IsolateMemory, newIsolateMemory } from "../../../src/isolate/isolate-memory";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const GATEWAY = "http://gateway.test";
@@ -55,9 +56,19 @@ export interface GatewayHarness {
  * `routes` is another route document (OpenAPI 3.1 with x-gateway) instead of the default.
  */
 export function gateway(
-  options: { clock?: Clock; vars?: Partial<Bindings>; routes?: unknown } = {},
+  options: {
+    clock?: Clock;
+    vars?: Partial<Bindings>;
+    routes?: unknown;
+    /**
+     * Default: a fresh isolate that keeps its usage counts until told to send them, so suites
+     * that count every storage call see only the request's own (usage tests pass their own).
+     */
+    memory?: IsolateMemory;
+  } = {},
 ): GatewayHarness {
   const app = createGateway({
+    memory: options.memory ?? newIsolateMemory({ usageFlushMs: null }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.routes === undefined ? {} : { routes: options.routes }),
   });

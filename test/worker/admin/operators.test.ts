@@ -1,0 +1,278 @@
+// Contract section 11: scoped admin credentials, the audit log of every admin mutation, and the
+// account listing, through the admin API as an operator's tools call it.
+import { describe, expect, it } from "vitest";
+import { admin, createAccount } from "../support/accounts";
+import { expectEnvelope } from "../support/envelope";
+import { bearer, type GatewayHarness, gateway, uniqueId } from "../support/gateway";
+import { create } from "../support/requests";
+
+function as(gw: GatewayHarness, secret: string, method: string, path: string, body?: unknown) {
+  return gw.fetch(`/_gateway/admin${path}`, {
+    method,
+    headers: { ...bearer(secret), "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function credential(gw: GatewayHarness, scopes: string[], name = "ops") {
+  const res = await admin(gw, "POST", "/credentials", { name, scopes });
+  expect(res.status, res.text).toBe(201);
+  return res.json as { id: string; secret: string; name: string; scopes: string[] };
+}
+
+describe("admin credentials", () => {
+  it("shows the secret once, lists without it, and stores only its digest", async () => {
+    const gw = gateway();
+    const made = await credential(gw, ["admin:write", "admin:read"], "deploy-bot");
+    expect(Object.keys(made).sort()).toEqual(
+      ["created_at", "id", "name", "revoked_at", "scopes", "secret"].sort(),
+    );
+    expect(made.id).toMatch(/^cred_[0-9A-Za-z]{16}$/);
+    expect(made.secret).toMatch(/^gwadmin_[0-9A-Za-z]{48}$/);
+    expect(made.scopes).toEqual(["admin:read", "admin:write"]);
+    const listed = await admin(gw, "GET", "/credentials");
+    const mine = listed.json.data.find((c: { id: string }) => c.id === made.id);
+    expect(mine).toEqual({
+      id: made.id,
+      name: "deploy-bot",
+      scopes: ["admin:read", "admin:write"],
+      created_at: expect.any(String),
+      revoked_at: null,
+    });
+    expect(listed.text).not.toContain(made.secret);
+    expect(listed.text).not.toContain(made.secret.slice(24));
+  });
+
+  it("lets a write credential mutate and names it as the actor", async () => {
+    const gw = gateway();
+    const writer = await credential(gw, ["admin:read", "admin:write"]);
+    const id = uniqueId();
+    expect((await as(gw, writer.secret, "POST", "/accounts", { id })).status).toBe(201);
+    expect((await as(gw, writer.secret, "GET", "/whoami")).json).toEqual({
+      actor: writer.id,
+      scopes: ["admin:read", "admin:write"],
+    });
+    const audit = await admin(gw, "GET", `/audit?actor=${writer.id}`);
+    expect(audit.json.data).toEqual([
+      expect.objectContaining({ actor: writer.id, action: "account.create", target: id }),
+    ]);
+  });
+
+  it("answers a read-only credential 403 scope_required on every mutation, and lets it read", async () => {
+    const gw = gateway();
+    const { accountId, keyId } = await createAccount(gw);
+    const reader = await credential(gw, ["admin:read"]);
+    expect((await as(gw, reader.secret, "GET", `/accounts/${accountId}`)).status).toBe(200);
+    expect((await as(gw, reader.secret, "GET", `/keys?account_id=${accountId}`)).status).toBe(200);
+    expect((await as(gw, reader.secret, "GET", "/audit")).status).toBe(200);
+    for (const [method, path, body] of [
+      ["POST", "/accounts", { id: uniqueId() }],
+      ["PATCH", `/accounts/${accountId}`, { tier: "pro" }],
+      ["POST", "/keys", { account_id: accountId, scopes: [] }],
+      ["PATCH", `/keys/${keyId}`, { name: "x" }],
+      ["DELETE", `/keys/${keyId}`, undefined],
+      ["POST", `/keys/${keyId}/rotate`, {}],
+      ["POST", `/accounts/${accountId}/submissions/sub_1/release`, undefined],
+      ["POST", "/credentials", { name: "more", scopes: ["admin:write"] }],
+      ["DELETE", `/credentials/${reader.id}`, undefined],
+    ] as const) {
+      const res = await as(gw, reader.secret, method, path, body);
+      expect({ method, path, status: res.status }).toEqual({ method, path, status: 403 });
+      expectEnvelope(res, 403, "scope_required", { required_scope: "admin:write" });
+    }
+    // Nothing changed: the key still works, no audit entry names the reader.
+    expect((await admin(gw, "GET", `/keys/${keyId}`)).json.revoked_at).toBeNull();
+    expect((await admin(gw, "GET", `/audit?actor=${reader.id}`)).json.data).toEqual([]);
+  });
+
+  it("refuses a revoked credential on the very next call, and a wrong one, with 401", async () => {
+    const gw = gateway();
+    const made = await credential(gw, ["admin:read"]);
+    expect((await as(gw, made.secret, "GET", "/credentials")).status).toBe(200);
+    const revoked = await admin(gw, "DELETE", `/credentials/${made.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.json).toEqual({ id: made.id, revoked_at: expect.any(String) });
+    const after = await as(gw, made.secret, "GET", "/credentials");
+    expectEnvelope(after, 401, "invalid_credentials", {});
+    // Same shape, one character off; and junk.
+    const last = made.secret.at(-1) === "a" ? "b" : "a";
+    for (const wrong of [`${made.secret.slice(0, -1)}${last}`, "gwadmin_short", "nope"]) {
+      expectEnvelope(await as(gw, wrong, "GET", "/credentials"), 401, "invalid_credentials", {});
+    }
+    expect((await admin(gw, "DELETE", "/credentials/cred_0000000000000000")).status).toBe(404);
+    expect((await admin(gw, "DELETE", "/credentials/x")).status).toBe(404);
+  });
+
+  it("answers 400 naming the field for an unknown scope, a bad name or an unknown field", async () => {
+    const gw = gateway();
+    for (const [body, field] of [
+      [{ name: "x", scopes: ["admin:delete"] }, "scopes"],
+      [{ name: "x", scopes: ["submissions:read"] }, "scopes"],
+      [{ name: "x", scopes: [] }, "scopes"],
+      [{ name: "x" }, "scopes"],
+      [{ name: "", scopes: ["admin:read"] }, "name"],
+      [{ scopes: ["admin:read"] }, "name"],
+      [{ name: "x", scopes: ["admin:read"], role: "root" }, "role"],
+    ] as const) {
+      const res = await admin(gw, "POST", "/credentials", body);
+      expectEnvelope(res, 400, "invalid_body", { field });
+    }
+  });
+});
+
+describe("audit log", () => {
+  it("records every mutation with actor, action, target and the fields before and after, never a secret", async () => {
+    const gw = gateway();
+    const { accountId, keyId, key } = await createAccount(gw);
+    await admin(gw, "PATCH", `/accounts/${accountId}`, { tier: "pro" });
+    await admin(gw, "PATCH", `/keys/${keyId}`, { name: "renamed", limits: { per_minute: 5 } });
+    const rotated = await admin(gw, "POST", `/keys/${keyId}/rotate`, { grace_seconds: 0 });
+    await admin(gw, "DELETE", `/keys/${rotated.json.id}`);
+    await admin(gw, "POST", `/accounts/${accountId}/submissions/sub_x/release`);
+    const res = await admin(gw, "GET", `/audit?account_id=${accountId}`);
+    expect(res.status).toBe(200);
+    const entries = res.json.data as {
+      action: string;
+      target: string;
+      actor: string;
+      account_id: string;
+      request_id: string;
+      at: string;
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+    }[];
+    expect(entries.map((e) => [e.action, e.target])).toEqual([
+      ["submission.release", "sub_x"],
+      ["key.revoke", rotated.json.id],
+      ["key.rotate", keyId],
+      ["key.update", keyId],
+      ["account.update", accountId],
+      ["key.create", keyId],
+      ["account.create", accountId],
+    ]);
+    for (const e of entries) {
+      expect(e.actor).toBe("bootstrap");
+      expect(e.account_id).toBe(accountId);
+      expect(e.at).toMatch(/Z$/);
+      expect(typeof e.request_id).toBe("string");
+    }
+    const byAction = new Map(entries.map((e) => [e.action, e]));
+    expect(byAction.get("account.update")?.before).toMatchObject({ tier: "free" });
+    expect(byAction.get("account.update")?.after).toMatchObject({ tier: "pro" });
+    expect(byAction.get("key.update")?.before).toMatchObject({
+      name: null,
+      limits: { per_minute: null },
+    });
+    expect(byAction.get("key.update")?.after).toMatchObject({
+      name: "renamed",
+      limits: { per_minute: 5 },
+    });
+    expect(byAction.get("key.rotate")?.after).toMatchObject({ replaced_by: rotated.json.id });
+    expect(byAction.get("key.revoke")?.after).toMatchObject({
+      revoked_at: expect.stringMatching(/Z$/),
+    });
+    expect(byAction.get("submission.release")?.after).toEqual({ released: false });
+    // No key, no digest, anywhere in the log.
+    expect(res.text).not.toContain(key);
+    expect(res.text).not.toContain(rotated.json.key);
+    expect(res.text).not.toContain("digest");
+  });
+
+  it("answers by actor and overall from the directory, and filters by time", async () => {
+    const gw = gateway();
+    const writer = await credential(gw, ["admin:read", "admin:write"]);
+    const id = uniqueId();
+    await as(gw, writer.secret, "POST", "/accounts", { id });
+    await as(gw, writer.secret, "PATCH", `/accounts/${id}`, { status: "disabled" });
+    const mine = (await admin(gw, "GET", `/audit?actor=${writer.id}`)).json.data;
+    expect(mine.map((e: { action: string }) => e.action)).toEqual([
+      "account.update",
+      "account.create",
+    ]);
+    const all = (await admin(gw, "GET", "/audit?limit=1000")).json.data as {
+      action: string;
+      target: string;
+      actor: string;
+    }[];
+    expect(all).toContainEqual(
+      expect.objectContaining({
+        action: "credential.create",
+        target: writer.id,
+        actor: "bootstrap",
+      }),
+    );
+    expect(all).toContainEqual(expect.objectContaining({ action: "account.update", target: id }));
+    const first = mine[1].at as string;
+    const since = await admin(gw, "GET", `/audit?actor=${writer.id}&from=${mine[0].at}`);
+    expect(since.json.data).toHaveLength(mine[0].at === first ? 2 : 1);
+    const limited = await admin(gw, "GET", `/audit?actor=${writer.id}&limit=1`);
+    expect(limited.json.data).toEqual([mine[0]]);
+  });
+
+  it("answers 400 invalid_parameter naming a bad parameter", async () => {
+    const gw = gateway();
+    for (const [query, field] of [
+      ["?who=me", "who"],
+      ["?actor=root", "actor"],
+      ["?account_id=a%20b", "account_id"],
+      ["?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z", "from"],
+      ["?to=tomorrow", "to"],
+      ["?limit=0", "limit"],
+      ["?limit=1001", "limit"],
+    ] as const) {
+      expectEnvelope(await admin(gw, "GET", `/audit${query}`), 400, "invalid_parameter", { field });
+    }
+  });
+
+  it("does not record an API request (only admin mutations)", async () => {
+    const gw = gateway();
+    const { accountId, key } = await createAccount(gw);
+    expect((await create(gw, key)).status).toBe(201);
+    const actions = (await admin(gw, "GET", `/audit?account_id=${accountId}`)).json.data.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(actions).toEqual(["key.create", "account.create"]);
+  });
+});
+
+describe("listing accounts", () => {
+  it("pages through accounts by prefix in id order", async () => {
+    const gw = gateway();
+    const prefix = uniqueId("list");
+    const ids = [`${prefix}-c`, `${prefix}-a`, `${prefix}-b`];
+    for (const id of ids) expect((await admin(gw, "POST", "/accounts", { id })).status).toBe(201);
+    await admin(gw, "PATCH", `/accounts/${prefix}-b`, { tier: "pro" });
+    const first = await admin(gw, "GET", `/accounts?prefix=${prefix}&limit=2`);
+    expect(first.status).toBe(200);
+    expect(first.json.data.map((a: { id: string }) => a.id)).toEqual([
+      `${prefix}-a`,
+      `${prefix}-b`,
+    ]);
+    expect(first.json.data[1]).toMatchObject({ tier: "pro", status: "active" });
+    expect(first.json.next_cursor).toBe(`${prefix}-b`);
+    const second = await admin(
+      gw,
+      "GET",
+      `/accounts?prefix=${prefix}&limit=2&cursor=${first.json.next_cursor}`,
+    );
+    expect(second.json).toEqual({
+      data: [expect.objectContaining({ id: `${prefix}-c` })],
+      next_cursor: null,
+    });
+  });
+
+  it("answers 400 invalid_parameter naming a bad parameter", async () => {
+    const gw = gateway();
+    for (const [query, field] of [
+      ["?page=2", "page"],
+      ["?limit=101", "limit"],
+      ["?limit=x", "limit"],
+      ["?prefix=a%25", "prefix"],
+      ["?cursor=%2F%2F", "cursor"],
+    ] as const) {
+      expectEnvelope(await admin(gw, "GET", `/accounts${query}`), 400, "invalid_parameter", {
+        field,
+      });
+    }
+  });
+});
