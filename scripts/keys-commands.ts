@@ -20,10 +20,20 @@ Commands:
   revoke <key_id>                       revoke a key now
   rotate <key_id> [--grace-seconds N]   new key; the old one works for N more seconds
   release <account_id> <submission_id>  report a submission finished (frees its slot)
+  accounts [--prefix P]                 list accounts by id
+  usage <account_id> [--granularity minute|hour|day] [--key key_id] [--from T] [--to T]
+                                        usage as a table, and a chart (default: the last hour)
+  rejections <account_id>               the account's recent rejections, with request ids
+  audit [--account A] [--actor X]       the audit log of admin changes, newest first
+  credentials                           list admin credentials (never a secret)
+  credential-create <name> [--scopes admin:read,admin:write]
+                                        create an admin credential (the secret is shown once)
+  credential-revoke <credential_id>     revoke an admin credential now
   help                                  this text
 
 Options:
   --url URL   gateway base URL (default $GATEWAY_URL or http://127.0.0.1:8787)
+  --json      print the answer as JSON (usage prints a table and a chart otherwise)
 The admin token is read from $ADMIN_TOKEN (default ${DEFAULT_ADMIN_TOKEN}).
 Default scopes for "create": submissions:read,submissions:write.`;
 
@@ -47,6 +57,14 @@ export function parseCli(argv: string[]) {
         "per-minute": { type: "string" },
         "in-flight": { type: "string" },
         "per-day": { type: "string" },
+        granularity: { type: "string" },
+        key: { type: "string" },
+        from: { type: "string" },
+        to: { type: "string" },
+        prefix: { type: "string" },
+        account: { type: "string" },
+        actor: { type: "string" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -87,6 +105,12 @@ function limitValue(text: string, flag: string): number | null {
 }
 
 const seg = encodeURIComponent;
+
+/** A query string of the options given (none: empty). */
+function query(pairs: [string, string | undefined][]): string {
+  const given = pairs.filter((pair): pair is [string, string] => pair[1] !== undefined);
+  return given.length === 0 ? "" : `?${new URLSearchParams(given).toString()}`;
+}
 
 /** Maps a command to its admin API call: [method, path, body]. */
 export function toRequest(positionals: string[], values: Values): [string, string, unknown?] {
@@ -183,6 +207,51 @@ export function toRequest(positionals: string[], values: Values): [string, strin
         `/accounts/${seg(accountId ?? "")}/submissions/${seg(submissionId ?? "")}/release`,
         {},
       ];
+    }
+    case "accounts": {
+      args(positionals, 0, "no arguments");
+      return ["GET", `/accounts${query([["prefix", values.prefix]])}`];
+    }
+    case "usage": {
+      const [accountId] = args(positionals, 1, "<account_id>");
+      const granularity = oneOf(values.granularity, ["minute", "hour", "day"], "--granularity");
+      return [
+        "GET",
+        `/accounts/${seg(accountId ?? "")}/usage${query([
+          ["granularity", granularity],
+          ["key_id", values.key],
+          ["from", values.from],
+          ["to", values.to],
+        ])}`,
+      ];
+    }
+    case "rejections": {
+      const [accountId] = args(positionals, 1, "<account_id>");
+      return ["GET", `/accounts/${seg(accountId ?? "")}/rejections`];
+    }
+    case "audit": {
+      args(positionals, 0, "no arguments");
+      return [
+        "GET",
+        `/audit${query([
+          ["account_id", values.account],
+          ["actor", values.actor],
+          ["from", values.from],
+          ["to", values.to],
+        ])}`,
+      ];
+    }
+    case "credentials": {
+      args(positionals, 0, "no arguments");
+      return ["GET", "/credentials"];
+    }
+    case "credential-create": {
+      const [name] = args(positionals, 1, "<name>");
+      return ["POST", "/credentials", { name, scopes: scopeList(values.scopes ?? "admin:read") }];
+    }
+    case "credential-revoke": {
+      const [id] = args(positionals, 1, "<credential_id>");
+      return ["DELETE", `/credentials/${seg(id ?? "")}`];
     }
     default:
       throw new UsageError(command === undefined ? "no command" : `unknown command ${command}`);

@@ -7,8 +7,17 @@ import {
   networkReason,
 } from "./admin-client.ts";
 import { parseCli, toRequest, USAGE, UsageError } from "./keys-commands.ts";
+import { renderUsage, type UsageBucket, usageRange } from "./usage-report.ts";
 
-function print(answer: AdminAnswer): void {
+/** A usage answer as a table and a chart; anything else as pretty JSON. */
+function print(answer: AdminAnswer, usagePath: string | null): void {
+  if (answer.ok && usagePath !== null && typeof answer.body === "object" && answer.body !== null) {
+    const { granularity, from, to } = usageRange(usagePath, Date.now());
+    console.log(
+      renderUsage((answer.body as { data: UsageBucket[] }).data, granularity, { from, to }),
+    );
+    return;
+  }
   const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body, null, 2);
   if (answer.ok) {
     console.log(text);
@@ -21,6 +30,7 @@ function print(answer: AdminAnswer): void {
 async function main(argv: string[]): Promise<number> {
   let request: [string, string, unknown?];
   let url: string;
+  let asTable = false;
   try {
     const { values, positionals } = parseCli(argv);
     if (values.help || positionals.length === 0 || positionals[0] === "help") {
@@ -29,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
     }
     url = values.url ?? process.env.GATEWAY_URL ?? "http://127.0.0.1:8787";
     request = toRequest(positionals, values);
+    asTable = positionals[0] === "usage" && values.json !== true;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`keys: ${error.message}\n\n${USAGE}`);
@@ -38,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   const [method, path, body] = request;
   try {
     const answer = await client.request(method, path, body);
-    print(answer);
+    print(answer, asTable ? path : null);
     return answer.ok ? 0 : 1;
   } catch (error) {
     console.error(`keys: cannot reach the gateway at ${client.baseUrl}: ${networkReason(error)}`);

@@ -20,9 +20,27 @@ export const BENCH_WORKERS = [
 export interface CompatibilitySettings {
   compatibilityDate: string;
   compatibilityFlags: string[];
+  /** The Durable Object bindings its wrangler.toml declares (a commit may have fewer). */
+  durableObjects: { name: string; className: string }[];
 }
 
-/** compatibility_date and compatibility_flags from wrangler.toml, so every arm runs the same. */
+/** Each `[[durable_objects.bindings]]` block's `name` and `class_name`. */
+function durableObjectBindings(toml: string): { name: string; className: string }[] {
+  return toml
+    .split(/^\[\[durable_objects\.bindings\]\]\s*$/m)
+    .slice(1)
+    .map((block) => block.split(/^\[/m)[0] ?? "")
+    .map((block) => ({
+      name: /^\s*name\s*=\s*"([^"]+)"/m.exec(block)?.[1] ?? "",
+      className: /^\s*class_name\s*=\s*"([^"]+)"/m.exec(block)?.[1] ?? "",
+    }))
+    .filter((binding) => binding.name !== "" && binding.className !== "");
+}
+
+/**
+ * compatibility_date, compatibility_flags and the Durable Object bindings from wrangler.toml,
+ * so every arm runs the same as its commit deploys.
+ */
 export async function readCompatibility(root: string): Promise<CompatibilitySettings> {
   const toml = await readFile(join(root, "wrangler.toml"), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
@@ -31,6 +49,7 @@ export async function readCompatibility(root: string): Promise<CompatibilitySett
   return {
     compatibilityDate: date,
     compatibilityFlags: [...flags.matchAll(/"([^"]+)"/g)].map((match) => match[1] as string),
+    durableObjects: durableObjectBindings(toml),
   };
 }
 

@@ -13,7 +13,7 @@
 //   kv-gateway, kv-counted, kv-baseline   kv-memory.js   in-memory stand-ins for Workers KV
 //                                                        (one each: no arm sees another's keys)
 //
-// The gateways' AccountCoordinator namespaces are SQLite-backed (`enableSql`) on local disk,
+// The gateways' Durable Object namespaces (those its wrangler.toml binds) are SQLite-backed (`enableSql`) on local disk,
 // like production's `new_sqlite_classes`, each under its own uniqueKey (its own objects and
 // files); their global fetch may reach loopback only. The baseline runs in the same process as
 // the gateway, so CPU per request is read from the same /proc entry: arms run one at a time.
@@ -30,6 +30,8 @@ export interface WorkerdPorts {
 export interface Compatibility {
   compatibilityDate: string;
   compatibilityFlags: readonly string[];
+  /** The gateway's Durable Object bindings (ACCOUNTS, and DIRECTORY where the commit has it). */
+  durableObjects: readonly { name: string; className: string }[];
 }
 
 export interface WorkerdPlan extends Compatibility {
@@ -78,11 +80,16 @@ function gatewayWorker(
       bindings = ${list([
         ...vars,
         `(name = "KEYS", kvNamespace = ${text(kvService)})`,
-        `(name = "ACCOUNTS", durableObjectNamespace = "AccountCoordinator")`,
+        ...compatibility.durableObjects.map(
+          (o) => `(name = ${text(o.name)}, durableObjectNamespace = ${text(o.className)})`,
+        ),
       ])},
-      durableObjectNamespaces = [
-        (className = "AccountCoordinator", uniqueKey = ${text(uniqueKey)}, enableSql = true),
-      ],
+      durableObjectNamespaces = ${list(
+        compatibility.durableObjects.map(
+          (o) =>
+            `(className = ${text(o.className)}, uniqueKey = ${text(`${uniqueKey}-${o.className}`)}, enableSql = true)`,
+        ),
+      )},
       durableObjectStorage = (localDisk = "do-disk"),
       globalOutbound = "loopback",
     )`;

@@ -5,3 +5,4 @@ declare const gateway: {
 };
 export default gateway;
 export declare class AccountCoordinator {}
+export declare class AdminDirectory {}

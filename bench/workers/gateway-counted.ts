@@ -5,9 +5,9 @@
 //
 //   GET  /__bench/counts   the counts so far
 //   POST /__bench/counts   the counts so far, then reset to zero
-import gateway, { AccountCoordinator } from "./gateway-bundle.js";
+import gateway, { AccountCoordinator, AdminDirectory } from "./gateway-bundle.js";
 
-export { AccountCoordinator };
+export { AccountCoordinator, AdminDirectory };
 
 interface ExecutionContextLike {
   waitUntil(promise: Promise<unknown>): void;

@@ -61,6 +61,7 @@ describe("the admitted-floor arm", () => {
     const config = workerdConfig({
       compatibilityDate: "2026-01-01",
       compatibilityFlags: [],
+      durableObjects: [{ name: "ACCOUNTS", className: "AccountCoordinator" }],
       doStorageDir: "/tmp/do",
       ports: { floor: 1, envelope: 2, passthrough: 3, admittedFloor: 4, gateway: 5, counted: 6 },
       vars: { ORIGIN_URL: "http://127.0.0.1:9" },
