@@ -6,8 +6,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { UsageBatchPayload } from "../../../src/account/contract";
 import type { Bindings } from "../../../src/env";
 import { createGateway } from "../../../src/gateway";
+import { newIsolateMemory } from "../../../src/isolate/isolate-memory";
 import { generateApiKey } from "../../../src/keys/key-format";
 import { addKey, createAccount } from "../support/accounts";
 import { countingStorage } from "../support/counting-storage";
@@ -40,7 +42,10 @@ function setup(vars: Partial<Bindings> = {}) {
   const clock = new ManualClock();
   const { counters, vars: counted } = countingStorage();
   const bindings = { ...env, ...counted, ...vars } as Bindings;
-  const gw = createGateway({ clock });
+  // Usage is counted in memory and held here (production sends it after the response, at most
+  // every 10 s: usage/usage.test.ts), so every call counted below is the request's own.
+  const memory = newIsolateMemory({ usageFlushMs: null });
+  const gw = createGateway({ clock, memory });
   const admin = gateway({ clock, vars });
   const tag = uniqueId("edge");
   let n = 0;
@@ -80,7 +85,7 @@ function setup(vars: Partial<Bindings> = {}) {
     const headers = Object.fromEntries([...response.headers]);
     return { status: response.status, headers, body: await response.text(), log };
   }
-  return { clock, admin, warm, synchronous, tag, counters };
+  return { clock, admin, warm, synchronous, tag, counters, memory };
 }
 
 /** The envelope's headers, exactly: nothing else is added to an edge refusal. */
@@ -170,6 +175,14 @@ describe("refusals decided with no I/O", () => {
       account_id: account.accountId,
       key_id: account.keyId,
       decision: "rejected",
+    });
+    // Counted for the account's usage in memory, with no call (section 11): sent later.
+    const sent: UsageBatchPayload[] = [];
+    await t.memory.usage.flush(async (_account, payload) => {
+      sent.push(payload);
+    });
+    expect(sent.flatMap((p) => p.deltas.map((d) => d.rejected))).toContainEqual({
+      scope_required: 1,
     });
   });
 
