@@ -52,6 +52,20 @@ export default defineConfig({
         test: { name: "bench", include: ["test/bench/**/*.test.ts"], environment: "node" },
       },
       {
+        // The operator console (GATEWAY.md section 12) in Debian's headless Chromium, driven by
+        // playwright-core, against one gateway that `npm start` runs (the global setup). One
+        // browser per file and one file at a time: CI has two cores.
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/browser/support/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // The lease protocol's pure classes (GATEWAY.md section 9): property tests against a
         // model, and the seeded simulation (`npm run simulate` runs it with more seeds).
         test: { name: "leases", include: ["test/leases/**/*.test.ts"], environment: "node" },

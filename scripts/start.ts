@@ -212,7 +212,20 @@ async function createDemoKey(admin: AdminClient, keyFile: string): Promise<DemoK
   return demoKey;
 }
 
-function printNewKey(gatewayUrl: string, demoKey: DemoKey, keyFile: string): void {
+/**
+ * Where the operator console is and what to sign in with. The default token is printed (it is
+ * in the README anyway); a token of the developer's own is not echoed.
+ */
+function consoleLine(settings: Settings): string {
+  const credential =
+    settings.adminToken === DEFAULT_ADMIN_TOKEN
+      ? `sign in with the admin token ${DEFAULT_ADMIN_TOKEN}`
+      : "sign in with your ADMIN_TOKEN";
+  return `Operator console: ${settings.gatewayUrl}/_gateway/console (${credential})`;
+}
+
+function printNewKey(settings: Settings, demoKey: DemoKey, keyFile: string): void {
+  const { gatewayUrl } = settings;
   const auth = `-H "Authorization: Bearer ${demoKey.key}"`;
   const rule = "─".repeat(72);
   console.log(`
@@ -222,6 +235,8 @@ ${rule}
  Demo API key for account "${demoKey.account_id}" (saved to ${displayPath(keyFile)}, shown only now):
 
    ${demoKey.key}
+
+ ${consoleLine(settings)}
 
  Create a submission:
    curl -sS -X POST ${gatewayUrl}/v1/submissions ${auth} \\
@@ -242,7 +257,9 @@ async function bootstrapDemoKey(settings: Settings): Promise<void> {
   const keyFile = settings.state.demoKeyFile;
   const stored = await readDemoKey(keyFile);
   if (stored !== undefined && (await demoKeyIsLive(admin, stored))) {
-    console.log(`\nGateway ready on ${gatewayUrl}. The demo key is in ${displayPath(keyFile)}.\n`);
+    console.log(
+      `\nGateway ready on ${gatewayUrl}. The demo key is in ${displayPath(keyFile)}.\n${consoleLine(settings)}\n`,
+    );
     return;
   }
   if (stored !== undefined) {
@@ -250,7 +267,7 @@ async function bootstrapDemoKey(settings: Settings): Promise<void> {
       `\nThe key in ${displayPath(keyFile)} no longer exists (state reset); making a new one.`,
     );
   }
-  printNewKey(gatewayUrl, await createDemoKey(admin, keyFile), keyFile);
+  printNewKey(settings, await createDemoKey(admin, keyFile), keyFile);
 }
 
 /** What is running, so that a stop signal ends it whenever it arrives, even mid-start. */
