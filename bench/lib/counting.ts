@@ -16,6 +16,8 @@ interface BindingCounts {
   kv_calls: number;
   kv_calls_before_response: number;
   kv_methods: Record<string, number>;
+  /** Batched usage sends (section 11), counted apart from the requests' own calls. */
+  usage_sends?: number;
 }
 
 export interface CountRecord {
@@ -30,6 +32,8 @@ export interface CountRecord {
   kv_calls_on_path_per_request: number;
   kv_methods: Record<string, number>;
   origin_requests_per_request: number;
+  /** The isolate's batched usage sends seen during the pass (after responses, every ≥ 10 s). */
+  usage_sends: number;
   /** Replays only: every answer carried `Idempotent-Replayed: true`. */
   replayed_header?: boolean;
 }
@@ -96,6 +100,7 @@ export async function countingPass(
       kv_calls_on_path_per_request: per(seen.kv_calls_before_response),
       kv_methods: seen.kv_methods,
       origin_requests_per_request: per(origin.count),
+      usage_sends: seen.usage_sends ?? 0,
       ...(scenario.kind === "replay" ? { replayed_header: replayed } : {}),
     });
   }

@@ -75,7 +75,15 @@ export function throughputTable(summary: Summary, scenarios: readonly Scenario[]
 
 export function countsTable(counts: readonly CountRecord[]): string {
   return table(
-    ["scenario (counting pass)", "statuses", "DO before response", "DO in all", "KV", "origin req"],
+    [
+      "scenario (counting pass)",
+      "statuses",
+      "DO before response",
+      "DO in all",
+      "KV",
+      "origin req",
+      "usage sends (batched)",
+    ],
     counts.map((record) => [
       record.scenario,
       statusText(record.statuses),
@@ -83,6 +91,7 @@ export function countsTable(counts: readonly CountRecord[]): string {
       fixed(record.do_calls_per_request, 2),
       fixed(record.kv_calls_per_request, 2),
       fixed(record.origin_requests_per_request, 2),
+      String(record.usage_sends),
     ]),
   );
 }

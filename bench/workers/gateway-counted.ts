@@ -26,6 +26,11 @@ interface Counts {
   kv_calls: number;
   kv_calls_before_response: number;
   kv_methods: Record<string, number>;
+  /**
+   * The isolate's batched usage sends (recordUsage): after a response, at most every 10 s, and
+   * for all the requests since the last one, so they are kept out of any one request's calls.
+   */
+  usage_sends: number;
 }
 
 function zero(): Counts {
@@ -37,6 +42,7 @@ function zero(): Counts {
     kv_calls: 0,
     kv_calls_before_response: 0,
     kv_methods: {},
+    usage_sends: 0,
   };
 }
 
@@ -45,6 +51,10 @@ let counts = zero();
 let responding = 0;
 
 function record(kind: "do" | "kv", method: string): void {
+  if (kind === "do" && method === "recordUsage") {
+    counts.usage_sends++;
+    return;
+  }
   const methods = kind === "do" ? counts.do_methods : counts.kv_methods;
   methods[method] = (methods[method] ?? 0) + 1;
   if (kind === "do") {

@@ -2,7 +2,7 @@
 // admin calls they make, and the table and chart the usage answer is printed as.
 import { describe, expect, it } from "vitest";
 import { parseCli, toRequest, UsageError } from "../../scripts/keys-commands.ts";
-import { renderUsage, usageRange } from "../../scripts/usage-report.ts";
+import { renderUsage, type UsageBucket, usageRange } from "../../scripts/usage-report.ts";
 
 function requestOf(argv: string[]) {
   const { values, positionals } = parseCli(argv);
@@ -56,7 +56,7 @@ describe("operator commands", () => {
 describe("the usage report", () => {
   const to = Date.UTC(2026, 11, 1, 11, 0, 0);
   const from = to - 5 * 60_000;
-  const data = [
+  const data: UsageBucket[] = [
     {
       start: "2026-12-01T10:56:00.000Z",
       admitted: 8,
