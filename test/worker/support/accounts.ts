@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import type { Clock } from "../../../src/clock";
 import { useClock } from "./account-object";
 import { adminHeaders, type GatewayHarness, type GatewayResponse, uniqueId } from "./gateway";
+import { checkAcceptedBody, checkAnswer } from "./openapi-check";
 
 export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 export const ISSUED_KEY_FIELDS = [
@@ -17,18 +18,27 @@ export const ISSUED_KEY_FIELDS = [
   "scopes",
 ].sort();
 
-/** One admin API call: a string body is sent as is, anything else JSON-encoded. */
-export function admin(
+/**
+ * One admin API call: a string body is sent as is, anything else JSON-encoded. Every answer is
+ * checked against the gateway's OpenAPI document (support/openapi-check.ts), and so is every
+ * body the gateway accepted.
+ */
+export async function admin(
   gw: GatewayHarness,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<GatewayResponse> {
-  return gw.fetch(`/_gateway/admin${path}`, {
+  const sent = body === undefined || typeof body === "string" ? body : JSON.stringify(body);
+  const url = `/_gateway/admin${path}`;
+  const res = await gw.fetch(url, {
     method,
     headers: adminHeaders,
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    ...(sent === undefined ? {} : { body: sent }),
   });
+  checkAnswer(method, url, res.status, res.json);
+  if (res.status >= 200 && res.status < 300) checkAcceptedBody(method, url, sent);
+  return res;
 }
 
 /** A key as the admin API issues it (POST /keys, POST /keys/{id}/rotate). */
