@@ -11,6 +11,7 @@ type Json = Record<string, any>;
 
 const ADMIN = "/_gateway/admin";
 const KEY = "key_0123456789abcdef";
+const CREDENTIAL = "cred_0123456789abcdef";
 
 /** Each command with its arguments and options, every option of the help text used once. */
 const EXAMPLES: Record<string, string[][]> = {
@@ -45,7 +46,32 @@ const EXAMPLES: Record<string, string[][]> = {
     ["rotate", KEY, "--grace-seconds", "60"],
   ],
   release: [["release", "acme", "sub_1"]],
-  usage: [["usage", "acme"]],
+  accounts: [["accounts"], ["accounts", "--prefix", "ac"]],
+  usage: [
+    ["usage", "acme"],
+    ["usage", "acme", "--granularity", "day", "--key", KEY],
+    ["usage", "acme", "--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00.000Z"],
+  ],
+  rejections: [["rejections", "acme"]],
+  audit: [
+    ["audit"],
+    ["audit", "--account", "acme", "--actor", "bootstrap"],
+    [
+      "audit",
+      "--actor",
+      CREDENTIAL,
+      "--from",
+      "2026-12-01T00:00:00Z",
+      "--to",
+      "2026-12-02T00:00:00Z",
+    ],
+  ],
+  credentials: [["credentials"]],
+  "credential-create": [
+    ["credential-create", "ci"],
+    ["credential-create", "ops", "--scopes", "admin:read,admin:write"],
+  ],
+  "credential-revoke": [["credential-revoke", CREDENTIAL]],
 };
 
 /** The commands the help text lists (`help` is answered by the CLI itself). */
@@ -153,7 +179,7 @@ describe("npm run keys against the gateway's OpenAPI document", () => {
         seen.add(operation?.operation.operationId);
       }
     }
-    expect(seen.size).toBeGreaterThanOrEqual(10);
+    expect(seen.size).toBeGreaterThanOrEqual(17);
   });
 
   it("names the operations the contract gives each command", () => {
@@ -170,7 +196,13 @@ describe("npm run keys against the gateway's OpenAPI document", () => {
       revoke: "revokeKey",
       rotate: "rotateKey",
       release: "releaseSubmission",
+      accounts: "listAccounts",
       usage: "getAccountUsage",
+      rejections: "listAccountRejections",
+      audit: "listAudit",
+      credentials: "listCredentials",
+      "credential-create": "createCredential",
+      "credential-revoke": "revokeCredential",
     };
     for (const command of commands()) {
       const [method, target] = requestOf(EXAMPLES[command]?.[0] ?? [command]);
