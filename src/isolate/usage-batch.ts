@@ -15,8 +15,8 @@ export const USAGE_FLUSH_MS = 10_000;
 const MAX_ACCOUNTS = 2_000;
 
 interface AccountBatch {
-  /** `${minute}|${keyId}` → that key's counts in that minute. */
-  deltas: Map<string, UsageDelta>;
+  /** Key id → that key's counts per minute, oldest first (a batch spans one or two minutes). */
+  deltas: Map<string, UsageDelta[]>;
   rejections: RecentRejection[];
 }
 
@@ -46,37 +46,45 @@ export class UsageBatch {
     return batch;
   }
 
-  private delta(accountId: string, keyId: string, now: number): UsageDelta {
+  private delta(batch: AccountBatch, keyId: string, now: number): UsageDelta {
     const minute = minuteOf(now);
-    const deltas = this.of(accountId).deltas;
-    const id = `${minute}|${keyId}`;
-    let delta = deltas.get(id);
+    let minutes = batch.deltas.get(keyId);
+    if (minutes === undefined) {
+      minutes = [];
+      batch.deltas.set(keyId, minutes);
+    }
+    // Counts arrive in time order, so the minute is the last one or a new one; a clock that
+    // stepped back finds its minute further up.
+    let delta = minutes[minutes.length - 1];
+    if (delta?.minute !== minute) delta = minutes.find((d) => d.minute === minute);
     if (delta === undefined) {
       delta = emptyDelta(keyId, minute);
-      deltas.set(id, delta);
+      minutes.push(delta);
     }
     return delta;
   }
 
   admitted(accountId: string, keyId: string, units: number, now: number): void {
-    const delta = this.delta(accountId, keyId, now);
+    const delta = this.delta(this.of(accountId), keyId, now);
     delta.admitted += 1;
     delta.units += units;
   }
 
   /** A rejection the isolate decided is counted; every rejection is listed as recent. */
   rejected(accountId: string, rejection: RecentRejection, count: boolean): void {
+    const batch = this.of(accountId);
     if (count) {
-      const rejected = this.delta(accountId, rejection.keyId, rejection.at).rejected;
+      const rejected = this.delta(batch, rejection.keyId, rejection.at).rejected;
       rejected[rejection.code] = (rejected[rejection.code] ?? 0) + 1;
     }
-    const recent = this.of(accountId).rejections;
+    const recent = batch.rejections;
     recent.push(rejection);
-    if (recent.length > RECENT_REJECTIONS_KEPT) recent.shift();
+    // Trimmed in steps, not by a shift per rejection: a flood of 429s stays O(1) each.
+    if (recent.length >= 2 * RECENT_REJECTIONS_KEPT) recent.splice(0, RECENT_REJECTIONS_KEPT);
   }
 
   origin(accountId: string, keyId: string, answered: OriginClass, now: number): void {
-    this.delta(accountId, keyId, now).origin[answered] += 1;
+    this.delta(this.of(accountId), keyId, now).origin[answered] += 1;
   }
 
   get size(): number {
@@ -116,7 +124,10 @@ export class UsageBatch {
         // A stub may throw before it returns a promise: that is a failed send too.
         Promise.resolve()
           .then(() =>
-            send(accountId, { deltas: [...batch.deltas.values()], rejections: batch.rejections }),
+            send(accountId, {
+              deltas: [...batch.deltas.values()].flat(),
+              rejections: batch.rejections.slice(-RECENT_REJECTIONS_KEPT),
+            }),
           )
           .catch((err: unknown) => {
             console.error(

@@ -3,15 +3,26 @@
 import { describe, expect, it } from "vitest";
 import { admin, createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
+import { checkAnswer } from "../support/openapi-check";
 import { bearer, type GatewayHarness, gateway, uniqueId } from "../support/gateway";
 import { create } from "../support/requests";
 
-function as(gw: GatewayHarness, secret: string, method: string, path: string, body?: unknown) {
-  return gw.fetch(`/_gateway/admin${path}`, {
+/** An admin call with another credential than ADMIN_TOKEN, its answer checked like admin()'s. */
+async function as(
+  gw: GatewayHarness,
+  secret: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
+  const url = `/_gateway/admin${path}`;
+  const res = await gw.fetch(url, {
     method,
     headers: { ...bearer(secret), "Content-Type": "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+  checkAnswer(method, url, res.status, res.json);
+  return res;
 }
 
 async function credential(gw: GatewayHarness, scopes: string[], name = "ops") {
@@ -94,6 +105,19 @@ describe("admin credentials", () => {
     expect(revoked.json).toEqual({ id: made.id, revoked_at: expect.any(String) });
     const after = await as(gw, made.secret, "GET", "/credentials");
     expectEnvelope(after, 401, "invalid_credentials", {});
+    // Audited, with the credential before and after and never its secret or digest.
+    const audit = await admin(gw, "GET", "/audit?actor=bootstrap&limit=1000");
+    const entry = audit.json.data.find(
+      (e: { action: string; target: string }) =>
+        e.action === "credential.revoke" && e.target === made.id,
+    );
+    expect(entry).toMatchObject({
+      account_id: null,
+      before: { id: made.id, revoked_at: null, scopes: ["admin:read"] },
+      after: { id: made.id, revoked_at: revoked.json.revoked_at },
+    });
+    expect(audit.text).not.toContain(made.secret);
+    expect(audit.text).not.toContain("digest");
     // Same shape, one character off; and junk.
     const last = made.secret.at(-1) === "a" ? "b" : "a";
     for (const wrong of [`${made.secret.slice(0, -1)}${last}`, "gwadmin_short", "nope"]) {
