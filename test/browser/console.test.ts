@@ -137,6 +137,74 @@ describe("signing in", () => {
   });
 });
 
+describe("errors and hostile data", () => {
+  it("shows an admin API error with its code, message and request id", async () => {
+    const accountId = await createAccount("duplicate");
+    const tab = await newTab();
+    const { page } = tab;
+    await signIn(page, adminToken());
+    const form = page.getByRole("form", { name: "New account" });
+    await form.getByLabel("Account id").fill(accountId);
+    const answered = page.waitForResponse(
+      (response) =>
+        response.url().endsWith("/_gateway/admin/accounts") &&
+        response.request().method() === "POST",
+    );
+    await form.getByRole("button", { name: "Create account" }).click();
+    const response = await answered;
+    expect(response.status()).toBe(409);
+    const { error } = (await response.json()) as {
+      error: { code: string; message: string; request_id: string };
+    };
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.locator(".error-code").textContent()).toBe("duplicate_resource");
+    expect(await alert.locator(".error-message").textContent()).toBe(error.message);
+    expect(await alert.locator(".error-request-id").textContent()).toBe(error.request_id);
+    await closeTab(tab);
+  });
+
+  it("signs the tab out with the 401's message when its credential is revoked", async () => {
+    const credential = await admin<{ id: string; secret: string }>("POST", "/credentials", {
+      name: "browser short-lived",
+      scopes: ["admin:read", "admin:write"],
+    });
+    expect(credential.status).toBe(201);
+    const accountId = await createAccount("revoked-credential");
+    const tab = await newTab();
+    const { page } = tab;
+    await signIn(page, credential.body.secret);
+    await openAccount(page, accountId);
+    expect((await admin("DELETE", `/credentials/${credential.body.id}`)).status).toBe(200);
+    await page.getByRole("button", { name: "Refresh", exact: true }).click();
+    await page.getByLabel("Admin credential").waitFor();
+    expect(await page.getByRole("alert").locator(".error-code").textContent()).toBe(
+      "invalid_credentials",
+    );
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await closeTab(tab);
+  });
+
+  it("shows markup in the API's data as text, never as markup", async () => {
+    const accountId = await createAccount("markup");
+    const name = '<img src=x onerror="document.title=1">';
+    const created = await admin("POST", "/keys", {
+      account_id: accountId,
+      scopes: ["submissions:read"],
+      name,
+    });
+    expect(created.status).toBe(201);
+    const tab = await newTab();
+    const { page } = tab;
+    await signIn(page, adminToken());
+    await openAccount(page, accountId);
+    expect(await page.locator(".keys-list strong").textContent()).toBe(name);
+    expect(await page.locator("img").count()).toBe(0);
+    expect(await page.title()).toBe("Gateway console");
+    await closeTab(tab);
+  });
+});
+
 describe("keys", () => {
   it("creates a key and shows its secret exactly once, then revokes it: the key gets 401", async () => {
     const accountId = await createAccount("keys");

@@ -71,12 +71,15 @@ export function field(
   hint?: string,
 ): HTMLDivElement {
   if (control.id === "") control.id = uniqueId("field");
-  const wrapper = h("div", { class: "field" }, h("label", { for: control.id }, label), control);
+  // The hint between the label and the control: each field ends with its control, so the
+  // controls of a row line up.
+  const wrapper = h("div", { class: "field" }, h("label", { for: control.id }, label));
   if (hint !== undefined) {
     const hintId = `${control.id}-hint`;
     control.setAttribute("aria-describedby", hintId);
     wrapper.append(h("p", { class: "hint", id: hintId }, hint));
   }
+  wrapper.append(control);
   return wrapper;
 }
 
@@ -101,7 +104,12 @@ export function table(
   attributes: Attributes = {},
 ): HTMLDivElement {
   const body = h("tbody");
-  for (const row of rows) body.append(h("tr", {}, ...row.map((cell) => h("td", {}, cell))));
+  for (const row of rows) {
+    // data-label: on a phone each row is a card, each cell labelled by its column (console.css).
+    body.append(
+      h("tr", {}, ...row.map((cell, index) => h("td", { "data-label": headings[index] }, cell))),
+    );
+  }
   return h(
     "div",
     { class: "table-scroll", ...attributes },

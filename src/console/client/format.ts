@@ -16,8 +16,9 @@ export function limitInput(label: string, value: string): number | null {
   return limit;
 }
 
-export function limitText(value: number | null | undefined): string {
-  return value === null || value === undefined ? "tier's" : String(value);
+/** A limit that may be unset: `unset` says whose limit applies instead. */
+export function limitText(value: number | null | undefined, unset: string): string {
+  return value === null || value === undefined ? unset : String(value);
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {

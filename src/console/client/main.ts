@@ -10,6 +10,8 @@ import { signInHint, signInView, whoami } from "./views/sign-in";
 
 const root = document.getElementById("console");
 let open: Shell | undefined;
+/** Counts sign-ins: a 401 answered to an earlier session's call changes nothing. */
+let session = 0;
 
 function show(node: Node): void {
   open?.close();
@@ -18,6 +20,7 @@ function show(node: Node): void {
 }
 
 function signedOut(error?: unknown, hint?: string): void {
+  session += 1;
   forgetCredential();
   show(
     signInView(
@@ -31,10 +34,16 @@ function signedOut(error?: unknown, hint?: string): void {
 }
 
 function signedIn(credential: string, who: Whoami): void {
+  session += 1;
+  const mine = session;
   const api = new AdminApi({
     credential,
-    onUnauthorized: (error: AdminApiError) =>
-      signedOut(error, "The credential stopped working (revoked, or the token changed)."),
+    // Several calls in flight may all get the 401: the first one signs out.
+    onUnauthorized: (error: AdminApiError) => {
+      if (mine === session) {
+        signedOut(error, "The credential stopped working (revoked, or the token changed).");
+      }
+    },
   });
   const next = shell({ api, who, canWrite: who.scopes.includes(WRITE_SCOPE) }, () => signedOut());
   show(next.element);

@@ -27,7 +27,9 @@ export type UsageRangeName = keyof typeof USAGE_RANGES;
 /** Series classes: colours live in the stylesheet (no style attributes under the CSP). */
 const REJECTION_SERIES = 8;
 
-const WIDTH = 640;
+/** The drawing's width in SVG units: narrower on a phone, so that its text stays readable. */
+const WIDE = 640;
+const NARROW = 360;
 const HEIGHT = 220;
 const MARGIN = { top: 12, right: 8, bottom: 28, left: 44 };
 
@@ -105,9 +107,14 @@ function describe(range: UsageRange, totals: UsageTotals): string {
   }`;
 }
 
-function chart(all: readonly Slot[], range: UsageRange, totals: UsageTotals): SVGSVGElement {
+function chart(
+  all: readonly Slot[],
+  range: UsageRange,
+  totals: UsageTotals,
+  width: number,
+): SVGSVGElement {
   const codes = totals.byCode.map(([code]) => code);
-  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const peak = Math.max(
     0,
@@ -122,17 +129,21 @@ function chart(all: readonly Slot[], range: UsageRange, totals: UsageTotals): SV
     svg(
       "g",
       { class: "tick" },
-      svg("line", { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value) }),
+      svg("line", { x1: MARGIN.left, x2: width - MARGIN.right, y1: y(value), y2: y(value) }),
       svg("text", { x: MARGIN.left - 6, y: y(value) + 4, "text-anchor": "end" }, value),
     ),
   );
   const labelAt = [0, Math.floor((all.length - 1) / 2), all.length - 1];
-  const xLabels: Child[] = [...new Set(labelAt)].map((index) => {
+  const xLabels: Child[] = [...new Set(labelAt)].map((index, position, shown) => {
     const slot = all[index];
     if (slot === undefined) return null;
+    // The first and last labels are anchored inside the drawing, so neither is cut off.
+    const anchor = position === 0 ? "start" : position === shown.length - 1 ? "end" : "middle";
+    const x =
+      MARGIN.left + index * step + (anchor === "start" ? 0 : anchor === "end" ? step : step / 2);
     return svg(
       "text",
-      { class: "axis-label", x: MARGIN.left + index * step + step / 2, y: HEIGHT - 8 },
+      { class: "axis-label", x, y: HEIGHT - 8, "text-anchor": anchor },
       label(slot.start, range.granularity),
     );
   });
@@ -179,7 +190,7 @@ function chart(all: readonly Slot[], range: UsageRange, totals: UsageTotals): SV
     "svg",
     {
       class: "usage-chart",
-      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      viewBox: `0 0 ${width} ${HEIGHT}`,
       role: "img",
       "aria-label": describe(range, totals),
       "data-admitted": totals.admitted,
@@ -237,6 +248,10 @@ function dataTable(buckets: readonly UsageBucket[], range: UsageRange): HTMLElem
   );
 }
 
+function narrow(): boolean {
+  return window.matchMedia("(max-width: 40rem)").matches;
+}
+
 /** The chart, its legend and its numbers, for the buckets of `range` read at `now`. */
 export function usageView(
   buckets: readonly UsageBucket[],
@@ -247,7 +262,7 @@ export function usageView(
   return h(
     "figure",
     { class: "usage" },
-    chart(slots(buckets, range, now), range, totals),
+    chart(slots(buckets, range, now), range, totals, narrow() ? NARROW : WIDE),
     h("figcaption", {}, legend(totals)),
     dataTable(buckets, range),
   );

@@ -189,10 +189,11 @@ function editAccountForm(
     ),
     h("button", { type: "submit" }, "Save account"),
   );
+  // Folded: most visits read the account, and its keys and usage come first on the screen.
   return h(
-    "section",
-    { class: "panel" },
-    h("h2", { id: "edit-account-title" }, "Change account"),
+    "details",
+    { class: "panel change-account" },
+    h("summary", { id: "edit-account-title" }, "Change tier, status or own limits"),
     edit,
     errors,
   );

@@ -50,7 +50,7 @@ export function keysPanel(
       const cells: Child[] = [
         keyLabel(key),
         key.scopes.length === 0 ? "none" : key.scopes.join(" "),
-        limitText(key.limits.per_minute),
+        limitText(key.limits.per_minute, "account's"),
         time(key.created_at),
         time(key.expires_at),
         h("span", { class: `state state-${keyState(key)}` }, stateText(key)),
