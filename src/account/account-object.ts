@@ -102,7 +102,6 @@ export class AccountCoordinator extends DurableObject<unknown> {
       this.usage.rejected(request.keyId, REFUSAL_CODES[result.refusal.reason], now);
       this.ensureAlarm();
     }
-    // Only slots and idempotency locks have deadlines; a plain read sets none.
     return result;
   }
 
@@ -140,6 +139,8 @@ export class AccountCoordinator extends DurableObject<unknown> {
 
   /** What isolates counted (edge rejections, leased admissions, origin answers), in a batch. */
   recordUsage(batch: UsageBatchPayload): void {
+    // An object with no account stores nothing for it (a stale edge copy cannot create one).
+    if (this.accounts.account() === null) return;
     for (const delta of batch.deltas) this.usage.add(delta);
     this.usage.addRecentRejections(batch.rejections);
     this.ensureAlarm();
@@ -159,9 +160,7 @@ export class AccountCoordinator extends DurableObject<unknown> {
   // ---- admin --------------------------------------------------------------------------
 
   createAccount(input: { id: string; tier: string; status: AccountStatus }, stamp: AuditStamp) {
-    const created = this.administration.createAccount(input, this.clock.now(), stamp);
-    this.ensureAlarm();
-    return created;
+    return this.audited(this.administration.createAccount(input, this.clock.now(), stamp));
   }
 
   getAccount(terms: Pick<AccountTerms, "tiers">) {
@@ -169,11 +168,11 @@ export class AccountCoordinator extends DurableObject<unknown> {
   }
 
   updateAccount(patch: AccountPatch, stamp: AuditStamp) {
-    return this.administration.updateAccount(patch, this.clock.now(), stamp);
+    return this.audited(this.administration.updateAccount(patch, this.clock.now(), stamp));
   }
 
   createKey(key: KeyRecord, stamp: AuditStamp) {
-    return this.administration.createKey(key, this.clock.now(), stamp);
+    return this.audited(this.administration.createKey(key, this.clock.now(), stamp));
   }
 
   getKey(id: string) {
@@ -185,11 +184,11 @@ export class AccountCoordinator extends DurableObject<unknown> {
   }
 
   updateKey(id: string, patch: KeyPatch, stamp: AuditStamp) {
-    return this.administration.updateKey(id, patch, this.clock.now(), stamp);
+    return this.audited(this.administration.updateKey(id, patch, this.clock.now(), stamp));
   }
 
   revokeKey(id: string, stamp: AuditStamp) {
-    return this.administration.revokeKey(id, this.clock.now(), stamp);
+    return this.audited(this.administration.revokeKey(id, this.clock.now(), stamp));
   }
 
   /** This account's audit log (null: no such account). */
@@ -204,7 +203,15 @@ export class AccountCoordinator extends DurableObject<unknown> {
     graceSeconds: number,
     stamp: AuditStamp,
   ) {
-    return this.administration.rotateKey(oldId, replacement, graceSeconds, this.clock.now(), stamp);
+    return this.audited(
+      this.administration.rotateKey(oldId, replacement, graceSeconds, this.clock.now(), stamp),
+    );
+  }
+
+  /** A mutation wrote an audit entry: some alarm must be set for its retention. */
+  private audited<T>(result: T): T {
+    this.ensureAlarm();
+    return result;
   }
 
   // ---- deadlines ----------------------------------------------------------------------
