@@ -241,6 +241,14 @@ describe("keys", () => {
     ]);
     expect(storage.join("\n")).not.toContain(issued.key);
 
+    // Copy puts it on the clipboard.
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], {
+      origin: new URL(consoleUrl()).origin,
+    });
+    await page.getByRole("button", { name: "Copy secret" }).click();
+    await page.getByText("Copied to the clipboard.").waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(issued.key);
+
     // The secret is the key's: it authenticates.
     expect((await api(issued.key, "GET", "/v1/submissions")).status).toBe(200);
 
