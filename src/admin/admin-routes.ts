@@ -64,6 +64,11 @@ const MAX_LIST_LIMIT = 100;
 export function adminRoutes(clock: Clock, memory: IsolateMemory) {
   const admin = new Hono<GatewayRoutesEnv>();
   admin.use("*", adminAuth());
+  // Every admin answer carries account data or secrets: no cache may keep one.
+  admin.use("*", async function noStore(c, next) {
+    await next();
+    c.res.headers.set("Cache-Control", "no-store");
+  });
 
   admin.post("/accounts", async (c) => {
     const body = await input.readJsonObject(c.req.raw);
@@ -279,7 +284,15 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     return c.json(issuedKeyView(rotated.key, plaintext), 201);
   });
 
-  admin.get("/whoami", (c) => c.json({ actor: c.get("actor").id, scopes: c.get("actor").scopes }));
+  /** Who is calling and what it may do; the console builds its controls from this. */
+  admin.get("/whoami", (c) =>
+    c.json({
+      actor: c.get("actor").id,
+      scopes: c.get("actor").scopes,
+      key_scopes: c.get("routes").scopes,
+      tiers: Object.keys(c.get("config").policy.tiers),
+    }),
+  );
   admin.route("/", usageRoutes(clock));
   admin.route("/", auditRoutes(clock));
   admin.route("/", credentialRoutes(clock));

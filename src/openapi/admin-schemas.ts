@@ -179,7 +179,15 @@ export function adminSchemas(): Record<string, Schema> {
       revoked_at: { type: "null" },
     }),
     CredentialList: dataOf(ref("Credential")),
-    WhoAmI: object({ actor: ACTOR, scopes: adminScopes }),
+    WhoAmI: object({
+      actor: ACTOR,
+      scopes: adminScopes,
+      key_scopes: {
+        ...listOf({ type: "string" }),
+        description: "The scopes an API key may be given: those the route document declares",
+      },
+      tiers: { ...listOf({ type: "string" }), description: "The policy's tier names" },
+    }),
     CredentialCreate: object({
       name: { type: "string", minLength: 1, maxLength: 100, pattern: "\\S" },
       scopes: { ...adminScopes, minItems: 1 },

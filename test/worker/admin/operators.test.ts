@@ -62,6 +62,8 @@ describe("admin credentials", () => {
     expect((await as(gw, writer.secret, "GET", "/whoami")).json).toEqual({
       actor: writer.id,
       scopes: ["admin:read", "admin:write"],
+      key_scopes: ["submissions:read", "submissions:write"],
+      tiers: ["free", "pro"],
     });
     const audit = await admin(gw, "GET", `/audit?actor=${writer.id}`);
     expect(audit.json.data).toEqual([
@@ -256,6 +258,28 @@ describe("audit log", () => {
       (e: { action: string }) => e.action,
     );
     expect(actions).toEqual(["key.create", "account.create"]);
+  });
+});
+
+describe("admin answers", () => {
+  it("are never cached: Cache-Control no-store on successes and errors alike", async () => {
+    const gw = gateway();
+    const { accountId } = await createAccount(gw);
+    for (const [method, path] of [
+      ["GET", `/accounts/${accountId}`],
+      ["GET", `/keys?account_id=${accountId}`],
+      ["GET", `/accounts/${accountId}/usage`],
+      ["GET", "/credentials"],
+      ["GET", "/whoami"],
+      ["GET", "/accounts/nobody-here"],
+      ["POST", "/credentials"],
+    ] as const) {
+      const res = await admin(gw, method, path);
+      expect({ path, cache: res.headers.get("Cache-Control") }).toEqual({
+        path,
+        cache: "no-store",
+      });
+    }
   });
 });
 
