@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { admin, createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
-import { checkAnswer } from "../support/openapi-check";
 import { bearer, type GatewayHarness, gateway, uniqueId } from "../support/gateway";
+import { checkAnswer } from "../support/openapi-check";
 import { create } from "../support/requests";
 
 /** An admin call with another credential than ADMIN_TOKEN, its answer checked like admin()'s. */
