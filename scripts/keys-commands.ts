@@ -24,10 +24,12 @@ Commands:
   usage <account_id> [--granularity minute|hour|day] [--key key_id] [--from T] [--to T]
                                         usage as a table, and a chart (default: the last hour)
   rejections <account_id>               the account's recent rejections, with request ids
-  audit [--account A] [--actor X]       the audit log of admin changes, newest first
+  audit [--account A] [--actor X] [--from T] [--to T]
+                                        the audit log of admin changes, newest first
   credentials                           list admin credentials (never a secret)
   credential-create <name> [--scopes admin:read,admin:write]
-                                        create an admin credential (the secret is shown once)
+                                        create an admin credential (the secret is shown once;
+                                        default scope: admin:read)
   credential-revoke <credential_id>     revoke an admin credential now
   help                                  this text
 

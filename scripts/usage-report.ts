@@ -10,6 +10,8 @@ export interface UsageBucket {
 }
 
 const BARS = " ▁▂▃▄▅▆▇█";
+/** A terminal line's worth: a longer range is charted by its newest buckets. */
+const MAX_CHART_BUCKETS = 120;
 const STEP_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 export type Granularity = keyof typeof STEP_MS;
 
@@ -58,13 +60,14 @@ export function renderUsage(
         .trimEnd();
     lines.push(format(header), ...rows.map(format));
   }
-  // The chart: every bucket of the range, the empty ones as dots.
+  // The chart: every bucket of the range (the newest MAX_CHART_BUCKETS), empty ones as dots.
   const step = STEP_MS[granularity];
-  const first = range.from - (range.from % step);
+  const newest = range.to - 1 - ((range.to - 1) % step);
+  const first = Math.max(range.from - (range.from % step), newest - (MAX_CHART_BUCKETS - 1) * step);
   const byStart = new Map(data.map((b) => [Date.parse(b.start), b]));
   const admitted: number[] = [];
   const rejected: number[] = [];
-  for (let t = first; t < range.to && admitted.length < 200; t += step) {
+  for (let t = first; t < range.to; t += step) {
     const bucket = byStart.get(t);
     admitted.push(bucket?.admitted ?? 0);
     rejected.push(bucket === undefined ? 0 : rejectedTotal(bucket));

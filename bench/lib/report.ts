@@ -265,6 +265,15 @@ export function checks(
         record.do_calls_per_request === scenario.doCallsTotal,
       );
     }
+    // The isolate's usage sends are batched (section 11): at most one per account every 10 s,
+    // a few in a whole counting pass. One per request would mean a send on the request path.
+    const usageSends = record.requests > 0 ? record.usage_sends / record.requests : 0;
+    fact(
+      `usage sends per request (batched): ${record.scenario}`,
+      usageSends,
+      "<= 0.1",
+      usageSends <= 0.1,
+    );
     fact(
       `expected statuses (counting pass): ${record.scenario}`,
       record.unexpected_statuses,

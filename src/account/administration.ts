@@ -40,6 +40,11 @@ export class Administration {
     return entry;
   }
 
+  /** A change's entry, or null when the call changed nothing (nothing to audit). */
+  private changed(entry: AuditEntry): AuditEntry | null {
+    return entry.before === entry.after ? null : this.audited(entry);
+  }
+
   createAccount(
     input: { id: string; tier: string; status: AccountStatus },
     now: number,
@@ -52,7 +57,7 @@ export class Administration {
     const audit = this.audited(
       auditEntry(stamp, now, "account.create", account.id, account.id, null, account),
     );
-    return { ok: true, account, audit };
+    return { ok: true, account, audit, revision: this.stores.audit.revision() };
   }
 
   getAccount(
@@ -78,20 +83,21 @@ export class Administration {
   }
 
   /** Returns the account and its keys, so the caller can refresh the edge copies. */
-  updateAccount(
-    patch: AccountPatch,
-    now: number,
-    stamp: AuditStamp,
-  ): { account: AccountRecord; keys: KeyRecord[]; audit: AuditEntry } | null {
+  updateAccount(patch: AccountPatch, now: number, stamp: AuditStamp): AccountChange | null {
     const { accounts } = this.stores;
     const before = accounts.account();
     if (before === null) return null;
     accounts.updateAccount(patch);
     const account = accounts.account() as AccountRecord;
-    const audit = this.audited(
+    const audit = this.changed(
       auditEntry(stamp, now, "account.update", account.id, account.id, before, account),
     );
-    return { account, keys: accounts.keys(account.id), audit };
+    return {
+      account,
+      keys: accounts.keys(account.id),
+      audit,
+      revision: this.stores.audit.revision(),
+    };
   }
 
   /** Adds a key; null when the account does not exist. */
@@ -123,7 +129,7 @@ export class Administration {
     if (account === null || before === null) return null;
     accounts.updateKey(id, patch);
     const key = accounts.key(id, account.id) as KeyRecord;
-    const audit = this.audited(auditEntry(stamp, now, "key.update", id, account.id, before, key));
+    const audit = this.changed(auditEntry(stamp, now, "key.update", id, account.id, before, key));
     return { key, account, audit };
   }
 
@@ -134,7 +140,8 @@ export class Administration {
     if (account === null || before === null) return null;
     accounts.revokeKey(id, now);
     const key = accounts.key(id, account.id) as KeyRecord;
-    const audit = this.audited(auditEntry(stamp, now, "key.revoke", id, account.id, before, key));
+    // Revoking a revoked key keeps its first revocation: no change, so no entry.
+    const audit = this.changed(auditEntry(stamp, now, "key.revoke", id, account.id, before, key));
     return { key, account, audit };
   }
 
@@ -198,9 +205,20 @@ export class Administration {
   }
 }
 
-/** A key as changed, its account (for the edge copy), and the change's audit entry. */
+/** A key as changed, its account (for the edge copy), and the change's audit entry (null: none). */
 export interface KeyChange {
   key: KeyRecord;
   account: AccountRecord;
-  audit: AuditEntry;
+  audit: AuditEntry | null;
+}
+
+/**
+ * An account as changed, with its keys (for the edge copies), the change's audit entry (null:
+ * the call changed nothing) and its revision (the listing keeps the newest it was given).
+ */
+export interface AccountChange {
+  account: AccountRecord;
+  keys: KeyRecord[];
+  audit: AuditEntry | null;
+  revision: number;
 }

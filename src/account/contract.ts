@@ -160,7 +160,7 @@ export interface AccountUsage {
 }
 
 export type AccountCreateResult =
-  | { ok: true; account: AccountRecord; audit: AuditEntry }
+  | { ok: true; account: AccountRecord; audit: AuditEntry; revision: number }
   | { ok: false; reason: "duplicate" };
 
 export interface KeyPatch {

@@ -29,6 +29,20 @@ function invalid(): GatewayError {
   });
 }
 
+/** The directory's verdict; when it cannot be reached, a 503 to retry, never a verdict. */
+async function verifyCredential(env: GatewayRoutesEnv["Bindings"], id: string, digest: string) {
+  try {
+    return await directoryStub(env.DIRECTORY).verifyCredential(id, digest);
+  } catch (err) {
+    throw new GatewayError("service_unavailable", {
+      message: "The admin directory is temporarily unavailable.",
+      details: { reason: "directory_unavailable" },
+      retryAfter: 1,
+      internalReason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+  }
+}
+
 /** Reading needs admin:read; every other method changes something and needs admin:write. */
 function requiredScope(method: string): AdminScope {
   return method === "GET" || method === "HEAD" ? "admin:read" : "admin:write";
@@ -60,8 +74,7 @@ export function adminAuth() {
       actor = { id: BOOTSTRAP_ACTOR, scopes: ADMIN_SCOPES };
     } else {
       const id = parseAdminSecret(presented);
-      const verified =
-        id === null ? null : await directoryStub(c.env.DIRECTORY).verifyCredential(id, digest);
+      const verified = id === null ? null : await verifyCredential(c.env, id, digest);
       if (verified === null) throw invalid();
       actor = verified;
     }

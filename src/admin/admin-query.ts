@@ -1,5 +1,12 @@
 import { GatewayError } from "../errors/gateway-error";
-import { type Granularity, RETENTION_MS } from "../usage/usage-counts";
+import {
+  bucketStart,
+  DAY_MS,
+  type Granularity,
+  HOUR_MS,
+  MINUTE_MS,
+  RETENTION_MS,
+} from "../usage/usage-counts";
 import { isKeyId, parseRfc3339 } from "./admin-input";
 
 /** Validation of admin query strings; every failure is 400 `invalid_parameter` naming it. */
@@ -53,6 +60,15 @@ export function timeRange(
 
 const GRANULARITIES: readonly Granularity[] = ["minute", "hour", "day"];
 
+const BUCKET_MS: Record<Granularity, number> = { minute: MINUTE_MS, hour: HOUR_MS, day: DAY_MS };
+
+/** The stored bucket each granularity is read from (days are summed from hours). */
+const STORED_BUCKET_MS: Record<Granularity, number> = {
+  minute: MINUTE_MS,
+  hour: HOUR_MS,
+  day: HOUR_MS,
+};
+
 /** What each granularity shows when `from` is not given. */
 const DEFAULT_SPAN_MS: Record<Granularity, number> = {
   minute: 3_600_000,
@@ -75,8 +91,16 @@ export function usageParams(url: string, now: number): UsageParams {
   if (granularity === undefined) {
     throw invalidParameter("granularity", "granularity must be one of minute, hour, day.");
   }
-  const { from, to } = timeRange(params, now, DEFAULT_SPAN_MS[granularity]);
-  if (from < now - RETENTION_MS[granularity]) {
+  // The first bucket starts at `from` rounded down; it must start where everything is kept.
+  // Without `from`, the default span is cut to what is kept instead.
+  const earliest = now - RETENTION_MS[granularity] - STORED_BUCKET_MS[granularity];
+  const range = timeRange(params, now, DEFAULT_SPAN_MS[granularity]);
+  const to = range.to;
+  let from = range.from;
+  if (!params.has("from") && bucketStart(from, granularity) < earliest) {
+    from = Math.min(to, bucketStart(earliest, granularity) + BUCKET_MS[granularity]);
+  }
+  if (bucketStart(from, granularity) < earliest) {
     const days = RETENTION_MS[granularity] / 86_400_000;
     throw invalidParameter(
       "from",

@@ -34,7 +34,8 @@ type AdminContext = Context<GatewayRoutesEnv>;
  * The directory's copy of an entry the account's object recorded with its mutation (that one
  * is the authority and cannot be lost); a failed copy is logged, the answer still given.
  */
-async function copyToDirectory(c: AdminContext, entry: AuditEntry): Promise<void> {
+async function copyToDirectory(c: AdminContext, entry: AuditEntry | null): Promise<void> {
+  if (entry === null) return;
   try {
     await directoryStub(c.env.DIRECTORY).appendAudit(entry);
   } catch (err) {
@@ -49,9 +50,27 @@ async function copyToDirectory(c: AdminContext, entry: AuditEntry): Promise<void
   }
 }
 
-/** The listing's index of an account, refreshed after its object accepted a change. */
-async function indexAccount(c: AdminContext, account: AccountRecord): Promise<void> {
-  await directoryStub(c.env.DIRECTORY).indexAccount(account);
+/**
+ * The listing's index of an account, refreshed after its object accepted a change (the newest
+ * revision wins, whatever order concurrent writes arrive in). A failure is logged and the
+ * answer still given: the object has the change, and the next write refreshes the index.
+ */
+async function indexAccount(
+  c: AdminContext,
+  account: AccountRecord,
+  revision: number,
+): Promise<void> {
+  try {
+    await directoryStub(c.env.DIRECTORY).indexAccount(account, revision);
+  } catch (err) {
+    console.error(
+      JSON.stringify({
+        event: "account_index_failed",
+        account_id: account.id,
+        reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      }),
+    );
+  }
 }
 
 /** Listing pages: at most this many accounts. */
@@ -83,7 +102,10 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     if (!created.ok) {
       throw new GatewayError("duplicate_resource", { message: `Account ${id} already exists.` });
     }
-    await Promise.all([indexAccount(c, created.account), copyToDirectory(c, created.audit)]);
+    await Promise.all([
+      indexAccount(c, created.account, created.revision),
+      copyToDirectory(c, created.audit),
+    ]);
     return c.json(accountView(created.account), 201);
   });
 
@@ -130,12 +152,15 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
       ? await accountStub(c.env.ACCOUNTS, id).updateAccount(patch, stampOf(c))
       : null;
     if (updated === null) throw notFound("account");
-    await Promise.all([indexAccount(c, updated.account), copyToDirectory(c, updated.audit)]);
     // Binds on the next request here; other isolates forget a full window within 1 s.
     if (patch.tier !== undefined || patch.limits !== undefined)
       memory.rateLimited.forgetAccount(id);
     const directory = keyDirectory(c.env.KEYS);
-    await Promise.all(updated.keys.map((key) => directory.publish(key, updated.account)));
+    await Promise.all([
+      ...updated.keys.map((key) => directory.publish(key, updated.account)),
+      indexAccount(c, updated.account, updated.revision),
+      copyToDirectory(c, updated.audit),
+    ]);
     return c.json(accountView(updated.account));
   });
 

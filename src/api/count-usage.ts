@@ -26,8 +26,10 @@ export function countUsage(
   const caller = req.caller;
   if (caller === null) return;
   const { accountId, keyId } = caller;
+  // Admissions and refusals count in the minute the request arrived (as the object counts
+  // them, at admission); an origin's answer in the minute it came back.
   if (!req.countedByObject && (req.decision === "admitted" || req.decision === "fail_open")) {
-    usage.admitted(accountId, keyId, req.cost, now);
+    usage.admitted(accountId, keyId, req.cost, req.started);
   }
   if (req.forwarded) {
     // An origin that failed to answer is a 5xx to the client (502 or 504 from the gateway).
@@ -36,7 +38,7 @@ export function countUsage(
     usage.rejected(
       accountId,
       {
-        at: now,
+        at: req.started,
         requestId: req.requestId,
         code: verdict instanceof GatewayError ? verdict.code : "internal_error",
         status,

@@ -54,6 +54,17 @@ export class AuditStore {
     );
   }
 
+  /**
+   * The newest entry's sequence number (0 for none): it grows with every change recorded (the
+   * table is AUTOINCREMENT, so a pruned number is never reused, and a change always adds an
+   * entry newer than any pruned one).
+   */
+  revision(): number {
+    return (
+      this.sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM audit").one().seq ?? 0
+    );
+  }
+
   /** Newest first, `from` ≤ at ≤ `to`. */
   query(filter: AuditFilter): AuditEntry[] {
     const where = ["at >= ?", "at <= ?"];

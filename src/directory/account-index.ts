@@ -8,17 +8,23 @@ type IndexRow = {
 /**
  * Every account, by id, for the admin listing (`GET /accounts?prefix=`). Written by the Worker
  * after each account's own object accepted a create or an update, so it trails the objects by
- * at most the write in progress; the object stays the authority for one account.
+ * at most the writes in progress; the object stays the authority for one account.
  */
 export class AccountIndex {
   constructor(private readonly sql: SqlStorage) {}
 
-  put(account: AccountRecord): void {
+  /**
+   * Keeps the account as of `revision` (its object's count of changes), unless a newer one is
+   * already here: concurrent admin writes may arrive in any order, the newest wins.
+   */
+  put(account: AccountRecord, revision: number): void {
     this.sql.exec(
-      `INSERT INTO accounts (id, record) VALUES (?, ?)
-       ON CONFLICT (id) DO UPDATE SET record = excluded.record`,
+      `INSERT INTO accounts (id, record, revision) VALUES (?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET record = excluded.record, revision = excluded.revision
+       WHERE excluded.revision >= accounts.revision`,
       account.id,
       JSON.stringify(account),
+      revision,
     );
   }
 

@@ -73,8 +73,8 @@ export class AdminDirectory extends DurableObject<unknown> {
 
   // ---- accounts -------------------------------------------------------------------------
 
-  indexAccount(account: AccountRecord): void {
-    this.accounts.put(account);
+  indexAccount(account: AccountRecord, revision: number): void {
+    this.accounts.put(account, revision);
   }
 
   listAccounts(prefix: string, limit: number, cursor: string | null): AccountRecord[] {

@@ -13,6 +13,8 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE TABLE accounts (id TEXT PRIMARY KEY, record TEXT NOT NULL);
    ${AUDIT_TABLE}`,
+  // The account's revision (its object's count of changes): an older write never replaces a newer.
+  "ALTER TABLE accounts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;",
 ];
 
 export function migrateDirectory(sql: SqlStorage): void {

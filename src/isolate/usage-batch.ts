@@ -11,8 +11,14 @@ import {
 /** Section 11: what the isolate counted reaches the account's object at least this often. */
 export const USAGE_FLUSH_MS = 10_000;
 
-/** A batch holding this many accounts is sent at once rather than growing further. */
-const MAX_ACCOUNTS = 2_000;
+/**
+ * One send leaves from one request's `waitUntil`, with at most this many accounts: within the
+ * Workers Free plan's 50 subrequests per request, with room for the request's own.
+ */
+export const ACCOUNTS_PER_SEND = 40;
+
+/** Accounts held at most; counts for more are dropped (and logged) until a send makes room. */
+export const MAX_ACCOUNTS = 10_000;
 
 interface AccountBatch {
   /** Key id → that key's counts per minute, oldest first (a batch spans one or two minutes). */
@@ -27,12 +33,18 @@ export type UsageSender = (accountId: string, payload: UsageBatchPayload) => Pro
  * account, the reads it admits on a lease or while the object is unreachable, the classes of
  * the origin's answers, and recent rejections with their request ids. Counted in memory on the
  * request path (no I/O), sent to each account's object in one call per account, after a
- * response, at most USAGE_FLUSH_MS after the first count of a batch. Lost if the isolate dies
- * first: usage is a report, not a limit.
+ * response, USAGE_FLUSH_MS after the first count of a batch (what one send leaves behind goes
+ * with the next request's). Lost if the isolate dies first: usage is a report, not a limit.
  */
 export class UsageBatch {
   private accounts = new Map<string, AccountBatch>();
-  private flushing = false;
+  /** Where counts go while MAX_ACCOUNTS are held: never sent. */
+  private readonly overflow: AccountBatch = { deltas: new Map(), rejections: [] };
+  private dropped = 0;
+  /** A send is scheduled or on its way. */
+  private sending = false;
+  /** When (real time) the oldest counts are due to be sent. */
+  private dueAt = 0;
 
   /** `flushMs` null: nothing is sent until `flush` is called (tests that count every call). */
   constructor(private readonly flushMs: number | null = USAGE_FLUSH_MS) {}
@@ -40,6 +52,13 @@ export class UsageBatch {
   private of(accountId: string): AccountBatch {
     let batch = this.accounts.get(accountId);
     if (batch === undefined) {
+      if (this.accounts.size >= MAX_ACCOUNTS) {
+        this.dropped++;
+        this.overflow.deltas.clear();
+        this.overflow.rejections.length = 0;
+        return this.overflow;
+      }
+      if (this.accounts.size === 0) this.dueAt = Date.now() + (this.flushMs ?? 0);
       batch = { deltas: new Map(), rejections: [] };
       this.accounts.set(accountId, batch);
     }
@@ -91,36 +110,41 @@ export class UsageBatch {
     return this.accounts.size;
   }
 
-  /** Something is counted and no send is on its way (or the batch is too big to wait). */
+  /** Something is counted and no send is on its way. */
   get wantsSchedule(): boolean {
-    if (this.accounts.size >= MAX_ACCOUNTS) return true;
-    return this.accounts.size > 0 && !this.flushing && this.flushMs !== null;
+    return this.accounts.size > 0 && !this.sending && this.flushMs !== null;
   }
 
   /**
-   * After a request counted something: the first count of a batch starts its timer, inside
-   * that request's `waitUntil` (so the send is off the request path and runs in a request's
-   * context); a batch grown to MAX_ACCOUNTS goes now.
+   * After a request counted something: a send when the oldest counts are due, inside that
+   * request's `waitUntil` (off the request path, in a request's context).
    */
   schedule(ctx: ExecutionContext, send: UsageSender): void {
-    if (this.accounts.size === 0) return;
-    if (this.accounts.size >= MAX_ACCOUNTS) {
-      ctx.waitUntil(this.flush(send));
-      return;
-    }
-    if (this.flushing || this.flushMs === null) return;
-    this.flushing = true;
-    const wait = this.flushMs;
+    if (!this.wantsSchedule) return;
+    this.sending = true;
+    const wait = Math.max(0, this.dueAt - Date.now());
     ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, wait)).then(() => this.flush(send)));
   }
 
-  /** Sends everything counted so far, one call per account; a failed send is dropped. */
-  async flush(send: UsageSender): Promise<void> {
-    const batches = this.accounts;
-    this.accounts = new Map();
-    this.flushing = false;
+  /**
+   * Sends the oldest `limit` accounts' counts, one call per account; the rest are due at once.
+   * A failed send is dropped (and logged).
+   */
+  async flush(send: UsageSender, limit = ACCOUNTS_PER_SEND): Promise<void> {
+    const batches: [string, AccountBatch][] = [];
+    for (const entry of this.accounts) {
+      if (batches.length >= limit) break;
+      batches.push(entry);
+    }
+    for (const [accountId] of batches) this.accounts.delete(accountId);
+    this.sending = false;
+    this.dueAt = Date.now();
+    if (this.dropped > 0) {
+      console.error(JSON.stringify({ event: "usage_dropped", accounts: this.dropped }));
+      this.dropped = 0;
+    }
     await Promise.all(
-      [...batches].map(([accountId, batch]) =>
+      batches.map(([accountId, batch]) =>
         // A stub may throw before it returns a promise: that is a failed send too.
         Promise.resolve()
           .then(() =>

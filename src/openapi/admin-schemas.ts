@@ -1,3 +1,5 @@
+import { AUDIT_ACTIONS } from "../audit/audit-entry";
+import { ADMIN_SCOPES } from "../directory/credential-store";
 import { ACCOUNT_STATUSES } from "../model/records";
 import {
   count,
@@ -29,18 +31,6 @@ export const ACTOR: Schema = {
   pattern: "^(bootstrap|cred_[0-9A-Za-z]{16})$",
   description: 'An admin credential id, or "bootstrap" (ADMIN_TOKEN)',
 };
-export const ADMIN_SCOPES = ["admin:read", "admin:write"] as const;
-export const AUDIT_ACTIONS = [
-  "account.create",
-  "account.update",
-  "key.create",
-  "key.update",
-  "key.revoke",
-  "key.rotate",
-  "submission.release",
-  "credential.create",
-  "credential.revoke",
-] as const;
 /** Bounds of admin-input.ts. */
 const MAX_NAME_LENGTH = 200;
 const MAX_GRACE_SECONDS = 30 * 86_400;

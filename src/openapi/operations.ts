@@ -16,8 +16,11 @@ export interface OperationSpec {
   errors?: number[];
 }
 
-/** Any admin call: no or a bad credential, a lacking scope, no such resource (or no admin API). */
-const ADMIN_ERRORS = [401, 403, 404, 500];
+/**
+ * Any admin call: no or a bad credential, a lacking scope, no such resource (or no admin API),
+ * and 503 when the admin directory (credentials) cannot be reached.
+ */
+const ADMIN_ERRORS = [401, 403, 404, 500, 503];
 
 function json(schema: Schema): Schema {
   return { "application/json": { schema } };

@@ -99,6 +99,12 @@ describe("the usage report", () => {
     );
   });
 
+  it("charts the newest 120 buckets of a longer range, and says which", () => {
+    const out = renderUsage([], "minute", { from: to - 7 * 86_400_000, to });
+    expect(out).toContain(`per minute, ${new Date(to - 120 * 60_000).toISOString()} →`);
+    expect(out).toContain(`admitted ${"·".repeat(120)}\n`);
+  });
+
   it("reads the range from the query, or the gateway's defaults", () => {
     expect(usageRange("/accounts/a/usage", to)).toEqual({
       granularity: "minute",

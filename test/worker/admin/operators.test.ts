@@ -1,6 +1,8 @@
 // Contract section 11: scoped admin credentials, the audit log of every admin mutation, and the
 // account listing, through the admin API as an operator's tools call it.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { Bindings } from "../../../src/env";
 import { admin, createAccount } from "../support/accounts";
 import { expectEnvelope } from "../support/envelope";
 import { bearer, type GatewayHarness, gateway, uniqueId } from "../support/gateway";
@@ -198,6 +200,13 @@ describe("audit log", () => {
       revoked_at: expect.stringMatching(/Z$/),
     });
     expect(byAction.get("submission.release")?.after).toEqual({ released: false });
+    // A call that changes nothing writes no entry: revoking a revoked key, an empty patch.
+    await admin(gw, "DELETE", `/keys/${rotated.json.id}`);
+    await admin(gw, "PATCH", `/accounts/${accountId}`, {});
+    await admin(gw, "PATCH", `/keys/${keyId}`, { name: "renamed" });
+    expect((await admin(gw, "GET", `/audit?account_id=${accountId}`)).json.data).toHaveLength(
+      entries.length,
+    );
     // No key, no digest, anywhere in the log.
     expect(res.text).not.toContain(key);
     expect(res.text).not.toContain(rotated.json.key);
@@ -261,6 +270,48 @@ describe("audit log", () => {
   });
 });
 
+describe("when the admin directory cannot be reached", () => {
+  /** A DIRECTORY namespace whose every object call fails, as in an outage. */
+  const downDirectory = {
+    idFromName: (name: string) => env.DIRECTORY.idFromName(name),
+    get: () =>
+      new Proxy(
+        {},
+        {
+          get: () => () =>
+            Promise.reject(new Error("Durable Object reset because its code was updated.")),
+        },
+      ),
+  } as unknown as Bindings["DIRECTORY"];
+
+  it("answers a credential's call 503 to retry, never a verdict on the credential", async () => {
+    const healthy = gateway();
+    const made = await credential(healthy, ["admin:read"]);
+    const down = gateway({ vars: { DIRECTORY: downDirectory } });
+    const res = await as(down, made.secret, "GET", "/credentials");
+    expectEnvelope(res, 503, "service_unavailable", {
+      reason: "directory_unavailable",
+      retry_after: 1,
+    });
+    expect(res.headers.get("Retry-After")).toBe("1");
+    // ADMIN_TOKEN needs no directory to be checked.
+    expect((await admin(down, "GET", "/whoami")).status).toBe(200);
+  });
+
+  it("still applies an account change and refreshes the keys' edge copies", async () => {
+    const healthy = gateway();
+    const { accountId, key } = await createAccount(healthy);
+    const down = gateway({ vars: { DIRECTORY: downDirectory } });
+    const patched = await admin(down, "PATCH", `/accounts/${accountId}`, { status: "disabled" });
+    expect(patched.status).toBe(200);
+    // The edge copy says disabled at once: refused at the edge, as after any disable.
+    expect((await create(healthy, key)).json.error.code).toBe("account_disabled");
+    // The account's own audit log has the change.
+    const audit = await admin(healthy, "GET", `/audit?account_id=${accountId}`);
+    expect(audit.json.data[0]).toMatchObject({ action: "account.update" });
+  });
+});
+
 describe("admin answers", () => {
   it("are never cached: Cache-Control no-store on successes and errors alike", async () => {
     const gw = gateway();
@@ -307,6 +358,38 @@ describe("listing accounts", () => {
       data: [expect.objectContaining({ id: `${prefix}-c` })],
       next_cursor: null,
     });
+  });
+
+  it("keeps the newest revision of an account whatever order index writes arrive in", async () => {
+    const gw = gateway();
+    const id = uniqueId("rev");
+    expect((await admin(gw, "POST", "/accounts", { id })).status).toBe(201);
+    const listed = async () =>
+      (await admin(gw, "GET", `/accounts?prefix=${id}`)).json.data[0] as { tier: string };
+    const directory = env.DIRECTORY.get(env.DIRECTORY.idFromName("directory"));
+    const record = {
+      id,
+      status: "active" as const,
+      created_at: 0,
+      limits: { per_minute: null, in_flight: null, per_day: null },
+    };
+    await directory.indexAccount({ ...record, tier: "pro" }, 1_000_000);
+    await directory.indexAccount({ ...record, tier: "free" }, 999_999);
+    expect((await listed()).tier).toBe("pro");
+    // Two concurrent changes: the listing ends as the account's object does.
+    await Promise.all([
+      admin(gw, "PATCH", `/accounts/${id}`, { tier: "free" }),
+      admin(gw, "PATCH", `/accounts/${id}`, { status: "disabled" }),
+    ]);
+    const other = uniqueId("rev");
+    await admin(gw, "POST", "/accounts", { id: other });
+    await Promise.all([
+      admin(gw, "PATCH", `/accounts/${other}`, { tier: "pro" }),
+      admin(gw, "PATCH", `/accounts/${other}`, { status: "disabled" }),
+    ]);
+    const truth = (await admin(gw, "GET", `/accounts/${other}`)).json;
+    const index = (await admin(gw, "GET", `/accounts?prefix=${other}`)).json.data[0];
+    expect(index).toMatchObject({ tier: truth.tier, status: truth.status });
   });
 
   it("answers 400 invalid_parameter naming a bad parameter", async () => {

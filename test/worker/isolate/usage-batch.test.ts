@@ -4,7 +4,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { UsageBatchPayload } from "../../../src/account/contract";
-import { UsageBatch } from "../../../src/isolate/usage-batch";
+import { ACCOUNTS_PER_SEND, MAX_ACCOUNTS, UsageBatch } from "../../../src/isolate/usage-batch";
 import type { RecentRejection } from "../../../src/usage/usage-counts";
 
 /** 10:00:59 UTC: one second before a minute ends. */
@@ -100,16 +100,35 @@ describe("the usage batch", () => {
     expect(batch.size).toBe(0);
   });
 
-  it("sends at once when it holds 2,000 accounts, even with no timer", async () => {
-    const batch = new UsageBatch(null);
-    for (let i = 0; i < 2_000; i++) batch.admitted(`acct-${i}`, "key_a", 1, T);
-    expect(batch.wantsSchedule).toBe(true);
+  it("sends at most 40 accounts from one request; the rest are due at once, for the next", async () => {
+    const batch = new UsageBatch(60_000);
+    for (let i = 0; i < 100; i++) batch.admitted(`acct-${i}`, "key_a", 1, T);
     const calls: string[] = [];
-    const ctx = createExecutionContext();
-    batch.schedule(ctx, async (accountId) => {
+    const send = async (accountId: string) => {
       calls.push(accountId);
-    });
+    };
+    // The first send waits for its interval: flushed by hand here, as its timer would.
+    await batch.flush(send);
+    expect(calls).toEqual(Array.from({ length: ACCOUNTS_PER_SEND }, (_, i) => `acct-${i}`));
+    expect(batch.size).toBe(100 - ACCOUNTS_PER_SEND);
+    // The next request's send does not wait the interval again.
+    const ctx = createExecutionContext();
+    const started = Date.now();
+    batch.schedule(ctx, send);
     await waitOnExecutionContext(ctx);
-    expect(calls).toHaveLength(2_000);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(calls).toHaveLength(2 * ACCOUNTS_PER_SEND);
+  });
+
+  it("holds at most 10,000 accounts and drops (and logs) the counts of any more", async () => {
+    const batch = new UsageBatch(null);
+    for (let i = 0; i < MAX_ACCOUNTS + 5; i++) batch.admitted(`acct-${i}`, "key_a", 1, T);
+    expect(batch.size).toBe(MAX_ACCOUNTS);
+    const sent: string[] = [];
+    await batch.flush(async (accountId) => {
+      sent.push(accountId);
+    }, Number.POSITIVE_INFINITY);
+    expect(sent).toHaveLength(MAX_ACCOUNTS);
+    expect(sent).not.toContain(`acct-${MAX_ACCOUNTS}`);
   });
 });

@@ -254,6 +254,23 @@ describe("usage query input", () => {
     }
     expect((await admin(gw, "GET", "/accounts/nobody-here/usage")).status).toBe(404);
   });
+
+  it("refuses a first day that would start where hours are no longer kept, and cuts a default span instead", async () => {
+    const { gw, account } = await setup(Date.now());
+    const now = Date.now();
+    // 89 days back is kept whole; a day starting 90 days back or more is not.
+    const url = (query: string) => `/accounts/${account.accountId}/usage${query}`;
+    expect(
+      (await admin(gw, "GET", url(`?granularity=day&from=${iso(now - 89 * DAY)}`))).status,
+    ).toBe(200);
+    const partial = await admin(gw, "GET", url(`?granularity=day&from=${iso(now - 90 * DAY)}`));
+    expect(partial.json.error.details).toEqual({ field: "from" });
+    // No `from`: the default week before an old `to` is cut to what is kept, not refused.
+    expect((await admin(gw, "GET", url(`?granularity=day&to=${iso(now - 88 * DAY)}`))).status).toBe(
+      200,
+    );
+    expect((await admin(gw, "GET", url(`?to=${iso(now - 7 * DAY)}`))).status).toBe(200);
+  });
 });
 
 async function runInObject(accountId: string, query: string) {
