@@ -6,6 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { DESKTOP_WIDTH, launchBrowser, PHONE_WIDTH } from "../../test/browser/support/browser.ts";
+import { chooseScopes } from "../../test/browser/support/console-page.ts";
 import {
   type StartedGateway,
   startGatewayWithNpmStart,
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
       if (suffix === "desktop") {
         const form = page.getByRole("form", { name: "New key" });
         await form.getByLabel("Name").fill("billing export");
-        await form.getByLabel("Scopes", { exact: true }).fill("submissions:read");
+        await chooseScopes(page, ["submissions:read"]);
         await form.getByRole("button", { name: "Create key" }).click();
         await page.locator(".secret").waitFor();
         await page.locator(".secret").scrollIntoViewIfNeeded();
