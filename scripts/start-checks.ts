@@ -69,3 +69,24 @@ export async function portProblems(uses: readonly PortUse[], host: string): Prom
   }
   return problems;
 }
+
+/** wrangler dev's default devtools port. */
+export const DEFAULT_INSPECTOR_PORT = 9229;
+
+/**
+ * The devtools port for wrangler dev: its default when free, else any free port, so a second
+ * gateway (another checkout, a test run) starts instead of failing on "address in use".
+ */
+export async function inspectorPort(host: string): Promise<number> {
+  if ((await listenError(DEFAULT_INSPECTOR_PORT, host)) === undefined)
+    return DEFAULT_INSPECTOR_PORT;
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen({ port: 0, host, exclusive: true }, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => done(port));
+    });
+  });
+}

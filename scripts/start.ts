@@ -18,6 +18,7 @@ import {
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin/index.ts";
 import { displayPath, localState } from "./local-state.ts";
 import {
+  inspectorPort,
   type PortUse,
   portProblems,
   type WorkerVars,
@@ -101,12 +102,14 @@ interface Wrangler {
   exited: Promise<number>;
 }
 
-function spawnWrangler(settings: Settings): Wrangler {
+function spawnWrangler(settings: Settings, devtoolsPort: number): Wrangler {
   const args = [
     wranglerEntry(),
     "dev",
     "--port",
     String(settings.gatewayPort),
+    "--inspector-port",
+    String(devtoolsPort),
     "--ip",
     HOST,
     "--persist-to",
@@ -344,7 +347,7 @@ async function main(): Promise<void> {
   }
 
   if (running.stopping) return; // a signal arrived while the origin started
-  const wrangler = spawnWrangler(settings);
+  const wrangler = spawnWrangler(settings, await inspectorPort(HOST));
   running.wrangler = wrangler;
   void wrangler.exited.then(onWranglerExit);
 
