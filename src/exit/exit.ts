@@ -53,7 +53,7 @@ export function exit(
     response = renderErrorResponse(error, call.requestId, call.method === "HEAD");
   }
   if (call.usable && call.caller !== null && config !== null && response.status !== 401) {
-    setRateLimitHeaders(response, call, config, limitsCache, now);
+    setRateLimitHeaders(response, call, config, limitsCache, now, code);
   }
   writeRequestLog({
     requestId: call.requestId,
@@ -73,7 +73,7 @@ export function exit(
 
 /**
  * RateLimit-Policy and RateLimit. The state is the object's own when this request reached it,
- * else the last one this isolate saw, else a full window; a 429 has none remaining.
+ * else the last one this isolate saw, else a full window.
  */
 function setRateLimitHeaders(
   response: Response,
@@ -81,6 +81,7 @@ function setRateLimitHeaders(
   config: GatewayConfig,
   limitsCache: LimitsCache | null,
   now: number,
+  code: string | null,
 ): void {
   const caller = call.caller as NonNullable<ExitContext["caller"]>;
   const known = call.limits ?? limitsCache?.recall(caller.keyId, now) ?? null;
@@ -91,9 +92,13 @@ function setRateLimitHeaders(
     resetSeconds: 0,
   };
   response.headers.set("RateLimit-Policy", rateLimitPolicy(inForce));
+  // A 429 says none remaining, but for a per-minute refusal the object decided for this
+  // request: the window counts units, and a cost that did not fit may leave some for a
+  // cheaper request, which it reports.
+  const unitsLeft = code === "rate_limited" && call.limits !== null;
   response.headers.set(
     "RateLimit",
-    rateLimitState(response.status === 429 ? { ...minute, remaining: 0 } : minute),
+    rateLimitState(response.status === 429 && !unitsLeft ? { ...minute, remaining: 0 } : minute),
   );
 }
 

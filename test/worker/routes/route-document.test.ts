@@ -181,6 +181,8 @@ describe("a route document other than the default", () => {
     expect(third.status, third.text).toBe(429);
     expect(third.json.error.code).toBe("rate_limited");
     expect(third.json.error.details).toMatchObject({ limit: 12, limit_scope: "account" });
+    // RateLimit counts units: the two left are reported, though this request's five do not fit.
+    expect(rateLimitState(third).r).toBe(2);
 
     // Two units are left (a refusal consumed none): an undescribed path (cost 1) still fits.
     clock.advance(1_500);
