@@ -2,12 +2,15 @@ import { DurableObject } from "cloudflare:workers";
 import type { AuditEntry, AuditFilter, AuditStamp } from "../audit/audit-entry";
 import { AuditStore } from "../audit/audit-store";
 import { type Clock, systemClock } from "../clock";
+import { type DirectoryStub, directoryStub } from "../directory/client";
+import type { AdminDirectory } from "../directory/directory-object";
 import { LeaseBank } from "../leases/lease-bank";
 import type { AccountStatus, KeyRecord } from "../model/records";
 import type { RecentRejection } from "../usage/usage-counts";
 import { AccountStore } from "./account-store";
 import { Administration } from "./administration";
 import { Admission } from "./admission";
+import { AUDIT_RETRY_MS, AuditOutbox } from "./audit-outbox";
 import { PersistedWindows } from "./bank-windows";
 import { Completion } from "./completion";
 import type {
@@ -36,22 +39,31 @@ import { type UsageBucket, UsageLedger, type UsageQuery } from "./usage-ledger";
  * in admission.ts, completion.ts and administration.ts. Everything the Worker's configuration
  * decides (the tiers, the lock length) comes in the call.
  */
-export class AccountCoordinator extends DurableObject<unknown> {
+/** What the object reads of the Worker's bindings: the admin directory, for the audit copy. */
+interface AccountObjectEnv {
+  DIRECTORY?: DurableObjectNamespace<AdminDirectory>;
+}
+
+export class AccountCoordinator extends DurableObject<AccountObjectEnv> {
   /** Replaced by tests (through runInDurableObject) to move time without sleeping. */
   clock: Clock = systemClock;
+  /** Where audit entries are copied; replaced by tests to make the directory fail. */
+  directory: () => DirectoryStub | null = () =>
+    this.env.DIRECTORY === undefined ? null : directoryStub(this.env.DIRECTORY);
   private readonly slots: Slots;
   private readonly quota: DailyQuota;
   private readonly idempotency: IdempotencyStore;
   private readonly accounts: AccountStore;
   private readonly usage: UsageLedger;
   private readonly audit: AuditStore;
+  private readonly outbox: AuditOutbox;
   private bank!: LeaseBank;
   private admission!: Admission;
   private completion!: Completion;
   private administration!: Administration;
   private alarmAt: number | null = null;
 
-  constructor(ctx: DurableObjectState, env: unknown) {
+  constructor(ctx: DurableObjectState, env: AccountObjectEnv) {
     super(ctx, env);
     const sql = ctx.storage.sql;
     this.accounts = new AccountStore(sql);
@@ -60,6 +72,7 @@ export class AccountCoordinator extends DurableObject<unknown> {
     this.idempotency = new IdempotencyStore(sql);
     this.usage = new UsageLedger(sql);
     this.audit = new AuditStore(sql);
+    this.outbox = new AuditOutbox(sql);
     ctx.blockConcurrencyWhile(async () => {
       migrate(sql);
       const ledger = new SqlLeaseLedger(sql);
@@ -81,6 +94,11 @@ export class AccountCoordinator extends DurableObject<unknown> {
       this.completion = new Completion(stores);
       this.administration = new Administration(stores);
       this.alarmAt = await ctx.storage.getAlarm();
+      // Entries a copy failed for before this object last stopped: the alarm sends them.
+      if (this.outbox.pending().length > 0) {
+        this.outbox.retryAt = this.clock.now();
+        this.scheduleAlarm();
+      }
     });
   }
 
@@ -127,12 +145,12 @@ export class AccountCoordinator extends DurableObject<unknown> {
     submissionId: string,
     terms: Pick<AccountTerms, "lockMs">,
     stamp: AuditStamp,
-  ): { released: boolean; audit: AuditEntry } {
+  ): Promise<{ released: boolean; audit: AuditEntry }> {
     const now = this.clock.now();
     const released = this.completion.releaseSubmission(submissionId, terms, now);
     const audit = this.administration.auditRelease(submissionId, released, now, stamp);
     this.scheduleAlarm();
-    return { released, audit };
+    return this.audited({ released, audit });
   }
 
   // ---- usage (contract section 11) -----------------------------------------------------
@@ -208,10 +226,37 @@ export class AccountCoordinator extends DurableObject<unknown> {
     );
   }
 
-  /** A mutation wrote an audit entry: some alarm must be set for its retention. */
-  private audited<T>(result: T): T {
+  /**
+   * After a mutation (its audit entry written in the same call): the entry is copied to the
+   * admin directory before the answer, so a query by actor sees it; a copy that fails is sent
+   * again by the alarm. Some alarm is set for the entry's retention either way.
+   */
+  private async audited<T>(result: T): Promise<T> {
+    await this.copyAudit();
     this.ensureAlarm();
     return result;
+  }
+
+  /** Sends the entries the directory does not have yet; on failure, retries from the alarm. */
+  private async copyAudit(): Promise<void> {
+    const directory = this.directory();
+    const pending = this.outbox.pending();
+    if (directory === null || pending.length === 0) return;
+    try {
+      await directory.appendAudit(pending);
+      this.outbox.markCopied(pending);
+      this.outbox.retryAt = null;
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          event: "audit_copy_failed",
+          entries: pending.length,
+          reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        }),
+      );
+      this.outbox.retryAt = this.clock.now() + AUDIT_RETRY_MS;
+      this.scheduleAlarm();
+    }
   }
 
   // ---- deadlines ----------------------------------------------------------------------
@@ -226,6 +271,7 @@ export class AccountCoordinator extends DurableObject<unknown> {
       this.idempotency.nextDeadline(),
       this.usage.nextDeadline(),
       this.audit.nextDeadline(),
+      this.outbox.retryAt,
     ].filter((d): d is number => d !== null);
     if (deadlines.length === 0) return;
     // Never less than a second ahead in real time, so a test clock cannot make it spin.
@@ -249,6 +295,10 @@ export class AccountCoordinator extends DurableObject<unknown> {
     this.quota.prune(now);
     this.usage.prune(now);
     this.audit.prune(now);
+    if (this.outbox.retryAt !== null && this.outbox.retryAt <= now) {
+      this.outbox.retryAt = null;
+      await this.copyAudit();
+    }
     this.scheduleAlarm();
   }
 }

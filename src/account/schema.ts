@@ -107,6 +107,9 @@ const MIGRATIONS: readonly string[] = [
    );`,
   // The audit log of this account's own mutations (contract section 11).
   AUDIT_TABLE,
+  // Whether each entry reached the admin directory's copy (account/audit-outbox.ts).
+  `ALTER TABLE audit ADD COLUMN copied INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX audit_uncopied ON audit (copied, seq);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { type AccountStub, accountStub, accountTerms } from "../account/client";
 import type { KeyPatch } from "../account/contract";
-import type { AuditEntry } from "../audit/audit-entry";
 import type { Clock } from "../clock";
 import { directoryStub } from "../directory/client";
 import type { GatewayRoutesEnv } from "../env";
@@ -29,26 +28,6 @@ function notFound(what: string): GatewayError {
 }
 
 type AdminContext = Context<GatewayRoutesEnv>;
-
-/**
- * The directory's copy of an entry the account's object recorded with its mutation (that one
- * is the authority and cannot be lost); a failed copy is logged, the answer still given.
- */
-async function copyToDirectory(c: AdminContext, entry: AuditEntry | null): Promise<void> {
-  if (entry === null) return;
-  try {
-    await directoryStub(c.env.DIRECTORY).appendAudit(entry);
-  } catch (err) {
-    console.error(
-      JSON.stringify({
-        event: "audit_copy_failed",
-        audit_id: entry.id,
-        account_id: entry.accountId,
-        reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      }),
-    );
-  }
-}
 
 /**
  * The listing's index of an account, refreshed after its object accepted a change (the newest
@@ -102,10 +81,7 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     if (!created.ok) {
       throw new GatewayError("duplicate_resource", { message: `Account ${id} already exists.` });
     }
-    await Promise.all([
-      indexAccount(c, created.account, created.revision),
-      copyToDirectory(c, created.audit),
-    ]);
+    await indexAccount(c, created.account, created.revision);
     return c.json(accountView(created.account), 201);
   });
 
@@ -159,7 +135,6 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     await Promise.all([
       ...updated.keys.map((key) => directory.publish(key, updated.account)),
       indexAccount(c, updated.account, updated.revision),
-      copyToDirectory(c, updated.audit),
     ]);
     return c.json(accountView(updated.account));
   });
@@ -172,12 +147,11 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     const submissionId = c.req.param("submission");
     // No submission has an id this long; nothing is stored for one that cannot exist.
     if (submissionId.length > MAX_SUBMISSION_ID_LENGTH) return c.json({ released: false });
-    const { released, audit } = await stub.adminReleaseSubmission(
+    const { released } = await stub.adminReleaseSubmission(
       submissionId,
       accountTerms(c.get("config")),
       stampOf(c),
     );
-    await copyToDirectory(c, audit);
     return c.json({ released });
   });
 
@@ -201,10 +175,7 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     };
     const created = await accountStub(c.env.ACCOUNTS, accountId).createKey(key, stampOf(c));
     if (created === null) throw notFound("account");
-    await Promise.all([
-      keyDirectory(c.env.KEYS).publish(created.key, created.account),
-      copyToDirectory(c, created.audit),
-    ]);
+    await keyDirectory(c.env.KEYS).publish(created.key, created.account);
     return c.json(issuedKeyView(created.key, plaintext), 201);
   });
 
@@ -259,10 +230,7 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     );
     if (updated === null) throw notFound("key");
     if (patch.limits !== undefined) memory.rateLimited.forgetAccount(updated.account.id);
-    await Promise.all([
-      keyDirectory(c.env.KEYS).publish(updated.key, updated.account),
-      copyToDirectory(c, updated.audit),
-    ]);
+    await keyDirectory(c.env.KEYS).publish(updated.key, updated.account);
     return c.json(keyView(updated.key));
   });
 
@@ -270,10 +238,7 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     const stub = await locate(c, c.req.param("id"));
     const revoked = await stub.revokeKey(c.req.param("id"), stampOf(c));
     if (revoked === null) throw notFound("key");
-    await Promise.all([
-      keyDirectory(c.env.KEYS).publish(revoked.key, revoked.account),
-      copyToDirectory(c, revoked.audit),
-    ]);
+    await keyDirectory(c.env.KEYS).publish(revoked.key, revoked.account);
     return c.json({
       id: revoked.key.id,
       revoked_at: new Date(revoked.key.revoked_at ?? clock.now()).toISOString(),
@@ -304,7 +269,6 @@ export function adminRoutes(clock: Clock, memory: IsolateMemory) {
     await Promise.all([
       directory.publish(rotated.old, rotated.account),
       directory.publish(rotated.key, rotated.account),
-      copyToDirectory(c, rotated.audit),
     ]);
     return c.json(issuedKeyView(rotated.key, plaintext), 201);
   });

@@ -22,7 +22,7 @@ export const AUDIT_TABLE = `CREATE TABLE audit (
    CREATE INDEX audit_actor ON audit (actor, at);
    CREATE INDEX audit_account ON audit (account_id, at);`;
 
-type AuditRow = {
+export type AuditRow = {
   id: string;
   at: number;
   actor: string;
@@ -33,6 +33,21 @@ type AuditRow = {
   before: string | null;
   after: string | null;
 };
+
+/** A stored row as an entry. */
+export function entryOf(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action as AuditAction,
+    target: row.target,
+    accountId: row.account_id,
+    requestId: row.request_id,
+    before: row.before,
+    after: row.after,
+  };
+}
 
 /** An audit log in one object's SQLite: appended, queried newest first, pruned after 90 days. */
 export class AuditStore {
@@ -84,17 +99,7 @@ export class AuditStore {
         filter.limit,
       )
       .toArray()
-      .map((row) => ({
-        id: row.id,
-        at: row.at,
-        actor: row.actor,
-        action: row.action as AuditAction,
-        target: row.target,
-        accountId: row.account_id,
-        requestId: row.request_id,
-        before: row.before,
-        after: row.after,
-      }));
+      .map(entryOf);
   }
 
   prune(now: number): void {

@@ -83,9 +83,10 @@ export class AdminDirectory extends DurableObject<unknown> {
 
   // ---- audit ----------------------------------------------------------------------------
 
-  /** A copy of an entry an account's object recorded with its mutation. */
-  appendAudit(entry: AuditEntry): void {
-    this.record(entry);
+  /** Copies of entries an account's object recorded with its mutations (kept once, by id). */
+  appendAudit(entries: readonly AuditEntry[]): void {
+    for (const entry of entries) this.audit.append(entry);
+    void this.scheduleRetention();
   }
 
   queryAudit(filter: AuditFilter): AuditEntry[] {

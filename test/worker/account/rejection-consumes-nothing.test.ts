@@ -67,8 +67,8 @@ describe("a rejected request consumes nothing", () => {
     const account = await createAccount(gw, { clock });
     // The object (the authority) drops the write scope; the edge's KV copy still has it, as it
     // would while a change propagates, so the edge lets the request through to the object.
-    await runInDurableObject(accountObject(account.accountId), (instance) => {
-      instance.updateKey(
+    await runInDurableObject(accountObject(account.accountId), async (instance) => {
+      await instance.updateKey(
         account.keyId,
         { scopes: ["submissions:read"] },
         { actor: "bootstrap", requestId: "test" },

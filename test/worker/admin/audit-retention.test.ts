@@ -3,6 +3,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { AccountCoordinator } from "../../../src/account/account-object";
 import type { AdminDirectory } from "../../../src/directory/directory-object";
 import { accountObject } from "../support/account-object";
 import { admin, createAccount } from "../support/accounts";
@@ -67,5 +68,37 @@ describe("audit retention", () => {
       );
     expect((await left(accountObject(accountId))).n).toBe(0);
     expect((await left(directory())).n).toBe(0);
+  });
+});
+
+describe("the directory's copy of an account's audit entries", () => {
+  it("is sent again by the account's alarm when the directory could not take it", async () => {
+    const gw = gateway();
+    const { accountId } = await createAccount(gw);
+    const byActor = async () =>
+      (await admin(gw, "GET", "/audit?actor=bootstrap&limit=1000")).json.data.filter(
+        (e: { account_id: string; action: string }) =>
+          e.account_id === accountId && e.action === "account.update",
+      ).length;
+    // The directory fails for this account's object: the change and its own entry stand.
+    await runInDurableObject(accountObject(accountId), (instance: AccountCoordinator) => {
+      instance.directory = () =>
+        ({
+          appendAudit: () => Promise.reject(new Error("directory unavailable")),
+        }) as unknown as ReturnType<AccountCoordinator["directory"]>;
+    });
+    const patched = await admin(gw, "PATCH", `/accounts/${accountId}`, { tier: "pro" });
+    expect(patched.status).toBe(200);
+    expect((await admin(gw, "GET", `/audit?account_id=${accountId}`)).json.data[0]).toMatchObject({
+      action: "account.update",
+    });
+    expect(await byActor()).toBe(0);
+    // The directory is back; the retry is due a minute later, when the alarm runs.
+    await runInDurableObject(accountObject(accountId), (instance: AccountCoordinator) => {
+      instance.directory = () => directory();
+      instance.clock = new ManualClock(Date.now() + 61_000);
+    });
+    await runDurableObjectAlarm(accountObject(accountId));
+    expect(await byActor()).toBe(1);
   });
 });
