@@ -6,6 +6,7 @@ import { type DirectoryStub, directoryStub } from "../directory/client";
 import type { AdminDirectory } from "../directory/directory-object";
 import { LeaseBank } from "../leases/lease-bank";
 import type { AccountStatus, KeyRecord } from "../model/records";
+import { describeFault } from "../observability/fault";
 import type { RecentRejection } from "../usage/usage-counts";
 import { AccountStore } from "./account-store";
 import { Administration } from "./administration";
@@ -251,7 +252,7 @@ export class AccountCoordinator extends DurableObject<AccountObjectEnv> {
         JSON.stringify({
           event: "audit_copy_failed",
           entries: pending.length,
-          reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          reason: describeFault(err),
         }),
       );
       this.outbox.retryAt = this.clock.now() + AUDIT_RETRY_MS;

@@ -8,6 +8,7 @@ import type { GatewayRoutesEnv } from "../env";
 import { GatewayError } from "../errors/gateway-error";
 import { constantTimeEqual } from "../keys/constant-time";
 import { sha256Hex } from "../keys/sha256";
+import { describeFault } from "../observability/fault";
 import { parseAdminSecret } from "./admin-secret";
 
 const encoder = new TextEncoder();
@@ -38,7 +39,7 @@ async function verifyCredential(env: GatewayRoutesEnv["Bindings"], id: string, d
       message: "The admin directory is temporarily unavailable.",
       details: { reason: "directory_unavailable" },
       retryAfter: 1,
-      internalReason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      internalReason: describeFault(err),
     });
   }
 }

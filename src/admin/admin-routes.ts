@@ -9,6 +9,7 @@ import type { IsolateMemory } from "../isolate/isolate-memory";
 import { keyDirectory } from "../keys/key-directory";
 import { digestApiKey, generateApiKey, generateKeyId } from "../keys/key-format";
 import { type AccountRecord, type KeyRecord, NO_KEY_LIMITS } from "../model/records";
+import { describeFault } from "../observability/fault";
 import { adminAuth, stampOf } from "./admin-auth";
 import * as input from "./admin-input";
 import { invalidParameter, limitParam, queryParams } from "./admin-query";
@@ -46,7 +47,7 @@ async function indexAccount(
       JSON.stringify({
         event: "account_index_failed",
         account_id: account.id,
-        reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        reason: describeFault(err),
       }),
     );
   }

@@ -4,6 +4,7 @@ import { tierPolicyOf } from "../config/policy";
 import { renderErrorResponse } from "../errors/envelope";
 import { GatewayError } from "../errors/gateway-error";
 import type { LimitsCache } from "../isolate/limits-cache";
+import { describeFault } from "../observability/fault";
 import { writeRequestLog } from "../observability/request-log";
 import { rateLimitPolicy, rateLimitState } from "./rate-limit-headers";
 
@@ -104,7 +105,7 @@ function setRateLimitHeaders(
 
 /** A fault inside the gateway, logged in full; the wire gets a bare `internal_error`. */
 export function internalError(call: Pick<ExitContext, "requestId">, fault: unknown): GatewayError {
-  const described = fault instanceof Error ? `${fault.name}: ${fault.message}` : String(fault);
+  const described = describeFault(fault);
   console.error(
     JSON.stringify({ request_id: call.requestId, event: "internal_error", error: described }),
   );

@@ -1,4 +1,5 @@
 import type { UsageBatchPayload } from "../account/contract";
+import { describeFault } from "../observability/fault";
 import {
   emptyDelta,
   minuteOf,
@@ -158,7 +159,7 @@ export class UsageBatch {
               JSON.stringify({
                 event: "usage_flush_failed",
                 account_id: accountId,
-                reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+                reason: describeFault(err),
               }),
             );
           }),

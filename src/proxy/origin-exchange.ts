@@ -1,3 +1,5 @@
+import { describeFault } from "../observability/fault";
+
 /**
  * One request to the origin: never follows redirects, and gives up at a deadline. The outcome
  * says which of the three ways it ended.
@@ -56,7 +58,7 @@ export async function exchangeWithOrigin(
     if (timedOut) return { kind: "timeout" };
     return {
       kind: "lost",
-      reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      reason: describeFault(err),
     };
   }
 }

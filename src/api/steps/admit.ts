@@ -6,6 +6,7 @@ import type { KeyLeases } from "../../isolate/lease-book";
 import type { LeaseCall, LeaseOutcome } from "../../leases/lease-client";
 import { planRead, type ReadStep } from "../../leases/plain-read";
 import type { Identity } from "../../model/records";
+import { describeFault } from "../../observability/fault";
 import type { ApiRequest } from "../api-request";
 import { admissionRefusal, rateLimited, scopeRequired, storeUnavailable } from "../refusals";
 import { replayResponse } from "../replay";
@@ -257,7 +258,7 @@ function settle(req: ApiRequest, deps: PipelineDeps, result: AdmissionResult): S
 
 function unreachable(req: ApiRequest, deps: PipelineDeps, err: unknown): GatewayError | undefined {
   const caller = req.caller as Identity;
-  const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const reason = describeFault(err);
   if (!isPlainRead(req)) return storeUnavailable("limiter_unavailable", reason);
   const tier = tierPolicyOf(req.config.policy.tiers, caller.tier);
   if (!deps.memory.fallback.tryAdmit(caller.accountId, tier.per_minute, deps.clock.now())) {

@@ -3,6 +3,7 @@ import { bearerToken } from "../../keys/bearer-token";
 import { type KeyDirectoryEntry, keyDirectory } from "../../keys/key-directory";
 import { digestApiKey } from "../../keys/key-format";
 import { usableKey } from "../../keys/key-standing";
+import { describeFault } from "../../observability/fault";
 import type { ApiRequest } from "../api-request";
 import { storeUnavailable } from "../refusals";
 import type { PipelineDeps } from "./step";
@@ -35,7 +36,7 @@ export function authenticate(
 
 /** The key store failing is an outage, not a verdict on the key: retry, never "bad key". */
 function keyStoreUnavailable(err: unknown): GatewayError {
-  const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const reason = describeFault(err);
   return storeUnavailable("key_store_unavailable", reason);
 }
 
