@@ -1,24 +1,22 @@
 import {
   bucketStart,
   DAY_MS,
+  emptyCounts,
   type Granularity,
   HOUR_MS,
+  hasTraffic,
+  isEmpty,
   MINUTE_MS,
-  ORIGIN_CLASSES,
-  type OriginClass,
   RECENT_REJECTIONS_KEPT,
   RETENTION_MS,
   type RecentRejection,
+  type UsageCounts,
   type UsageDelta,
 } from "../usage/usage-counts";
 
 /** One bucket as the usage query answers it (contract section 11). */
-export interface UsageBucket {
+export interface UsageBucket extends UsageCounts {
   start: number;
-  admitted: number;
-  units: number;
-  rejected: Record<string, number>;
-  origin: Record<OriginClass, number>;
 }
 
 export interface UsageQuery {
@@ -65,7 +63,7 @@ export class UsageLedger {
   /** What an isolate counted (sent in a batch, off the request path). */
   add(delta: UsageDelta): void {
     const origin = delta.origin;
-    const any = delta.admitted > 0 || delta.units > 0 || ORIGIN_CLASSES.some((c) => origin[c] > 0);
+    const any = hasTraffic(delta);
     for (const granularity of STORED) {
       const start = bucketStart(delta.minute, granularity);
       if (any) {
@@ -125,13 +123,7 @@ export class UsageLedger {
     const bucket = (start: number): UsageBucket => {
       let found = buckets.get(start);
       if (found === undefined) {
-        found = {
-          start,
-          admitted: 0,
-          units: 0,
-          rejected: {},
-          origin: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
-        };
+        found = { start, ...emptyCounts() };
         buckets.set(start, found);
       }
       return found;
@@ -164,15 +156,7 @@ export class UsageLedger {
       ...args,
     );
     for (const row of rejected) bucket(row.bucket).rejected[row.code] = row.n;
-    return [...buckets.values()]
-      .filter(
-        (b) =>
-          b.admitted > 0 ||
-          b.units > 0 ||
-          Object.keys(b.rejected).length > 0 ||
-          ORIGIN_CLASSES.some((c) => b.origin[c] > 0),
-      )
-      .sort((a, b) => a.start - b.start);
+    return [...buckets.values()].filter((b) => !isEmpty(b)).sort((a, b) => a.start - b.start);
   }
 
   /** Keeps the newest RECENT_REJECTIONS_KEPT. */

@@ -21,16 +21,20 @@ export type Granularity = keyof typeof RETENTION_MS;
 export const ORIGIN_CLASSES = ["2xx", "3xx", "4xx", "5xx"] as const;
 export type OriginClass = (typeof ORIGIN_CLASSES)[number];
 
-/** One key's counts in one minute: what crosses from the isolate to the object. */
-export interface UsageDelta {
-  keyId: string;
-  /** The minute's start, ms since the epoch (a multiple of MINUTE_MS). */
-  minute: number;
+/** What a bucket holds: admissions, their units, rejections by code, the origin's answers. */
+export interface UsageCounts {
   admitted: number;
   units: number;
   /** Error code → count. */
   rejected: Record<string, number>;
   origin: Record<OriginClass, number>;
+}
+
+/** One key's counts in one minute: what crosses from the isolate to the object. */
+export interface UsageDelta extends UsageCounts {
+  keyId: string;
+  /** The minute's start, ms since the epoch (a multiple of MINUTE_MS). */
+  minute: number;
 }
 
 /** A rejection as the console lists it: enough to find the request's log line. */
@@ -66,13 +70,27 @@ export function originClass(status: number): OriginClass {
   return "2xx";
 }
 
-export function emptyDelta(keyId: string, minute: number): UsageDelta {
+export function emptyCounts(): UsageCounts {
   return {
-    keyId,
-    minute,
     admitted: 0,
     units: 0,
     rejected: {},
     origin: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
   };
+}
+
+export function emptyDelta(keyId: string, minute: number): UsageDelta {
+  return { keyId, minute, ...emptyCounts() };
+}
+
+/** Something was admitted or answered (rejections are kept apart). */
+export function hasTraffic(counts: UsageCounts): boolean {
+  return (
+    counts.admitted > 0 || counts.units > 0 || ORIGIN_CLASSES.some((c) => counts.origin[c] > 0)
+  );
+}
+
+/** Nothing at all in it: the usage query leaves such a bucket out. */
+export function isEmpty(counts: UsageCounts): boolean {
+  return !hasTraffic(counts) && Object.keys(counts.rejected).length === 0;
 }
