@@ -123,25 +123,33 @@ export class Administration {
   }
 
   updateKey(id: string, patch: KeyPatch, now: number, stamp: AuditStamp): KeyChange | null {
-    const { accounts } = this.stores;
-    const account = accounts.account();
-    const before = account === null ? null : accounts.key(id, account.id);
-    if (account === null || before === null) return null;
-    accounts.updateKey(id, patch);
-    const key = accounts.key(id, account.id) as KeyRecord;
-    const audit = this.changed(auditEntry(stamp, now, "key.update", id, account.id, before, key));
-    return { key, account, audit };
+    return this.changeKey(id, "key.update", now, stamp, () =>
+      this.stores.accounts.updateKey(id, patch),
+    );
   }
 
+  /** Revoking a revoked key keeps its first revocation: no change, so no entry. */
   revokeKey(id: string, now: number, stamp: AuditStamp): KeyChange | null {
+    return this.changeKey(id, "key.revoke", now, stamp, () =>
+      this.stores.accounts.revokeKey(id, now),
+    );
+  }
+
+  /** One change to an existing key, audited with the key before and after; null: no such key. */
+  private changeKey(
+    id: string,
+    action: "key.update" | "key.revoke",
+    now: number,
+    stamp: AuditStamp,
+    change: () => void,
+  ): KeyChange | null {
     const { accounts } = this.stores;
     const account = accounts.account();
     const before = account === null ? null : accounts.key(id, account.id);
     if (account === null || before === null) return null;
-    accounts.revokeKey(id, now);
+    change();
     const key = accounts.key(id, account.id) as KeyRecord;
-    // Revoking a revoked key keeps its first revocation: no change, so no entry.
-    const audit = this.changed(auditEntry(stamp, now, "key.revoke", id, account.id, before, key));
+    const audit = this.changed(auditEntry(stamp, now, action, id, account.id, before, key));
     return { key, account, audit };
   }
 
