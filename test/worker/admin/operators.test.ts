@@ -73,6 +73,29 @@ describe("admin credentials", () => {
     ]);
   });
 
+  it("lets a write credential create and revoke credentials (no scope above admin:write)", async () => {
+    const gw = gateway();
+    const writer = await credential(gw, ["admin:write"]);
+    const made = await as(gw, writer.secret, "POST", "/credentials", {
+      name: "made by a credential",
+      scopes: ["admin:read"],
+    });
+    expect(made.status).toBe(201);
+    expect((await as(gw, writer.secret, "DELETE", `/credentials/${made.json.id}`)).status).toBe(
+      200,
+    );
+    // Without admin:read, it may not read.
+    expectEnvelope(await as(gw, writer.secret, "GET", "/credentials"), 403, "scope_required", {
+      required_scope: "admin:read",
+    });
+  });
+
+  it("hides the admin API when ADMIN_TOKEN is unset, credentials or not", async () => {
+    const made = await credential(gateway(), ["admin:read", "admin:write"]);
+    const hidden = gateway({ vars: { ADMIN_TOKEN: "" } });
+    expectEnvelope(await as(hidden, made.secret, "GET", "/credentials"), 404, "not_found", {});
+  });
+
   it("answers a read-only credential 403 scope_required on every mutation, and lets it read", async () => {
     const gw = gateway();
     const { accountId, keyId } = await createAccount(gw);
@@ -80,6 +103,12 @@ describe("admin credentials", () => {
     expect((await as(gw, reader.secret, "GET", `/accounts/${accountId}`)).status).toBe(200);
     expect((await as(gw, reader.secret, "GET", `/keys?account_id=${accountId}`)).status).toBe(200);
     expect((await as(gw, reader.secret, "GET", "/audit")).status).toBe(200);
+    // HEAD reads too.
+    const head = await gw.fetch(`/_gateway/admin/accounts/${accountId}`, {
+      method: "HEAD",
+      headers: bearer(reader.secret),
+    });
+    expect(head.status).toBe(200);
     for (const [method, path, body] of [
       ["POST", "/accounts", { id: uniqueId() }],
       ["PATCH", `/accounts/${accountId}`, { tier: "pro" }],
